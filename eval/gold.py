@@ -1,0 +1,72 @@
+"""Gold question sets: each question with the exact corpus spans that answer it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from studyrag.types import Chunk, StudyragError
+
+
+@dataclass(frozen=True)
+class GoldSpan:
+    source: str
+    text: str
+    start: int
+    end: int
+
+    def covered_by(self, chunk: Chunk) -> bool:
+        """A chunk covers a span when it holds at least half of it."""
+        if chunk.source != self.source:
+            return False
+        overlap = min(self.end, chunk.end) - max(self.start, chunk.start)
+        return overlap >= max(1, (self.end - self.start) // 2)
+
+
+@dataclass(frozen=True)
+class GoldQuestion:
+    qid: str
+    question: str
+    kind: str
+    spans: tuple[GoldSpan, ...]
+    reference_answer: str = ""
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def load_gold(path: Path, corpus_dir: Path) -> list[GoldQuestion]:
+    """Load a gold JSONL and locate every span in its source file (exact text match)."""
+    texts: dict[str, str] = {}
+    questions = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            spans = []
+            for span in row["spans"]:
+                source = span["source"]
+                if source not in texts:
+                    texts[source] = (corpus_dir / source).read_text(encoding="utf-8")
+                start = texts[source].find(span["text"])
+                if start < 0:
+                    raise ValueError(f"span not found in {source}: {span['text'][:60]!r}")
+                spans.append(GoldSpan(source, span["text"], start, start + len(span["text"])))
+            questions.append(
+                GoldQuestion(
+                    qid=row["id"],
+                    question=row["question"],
+                    kind=row.get("kind", ""),
+                    spans=tuple(spans),
+                    reference_answer=row.get("reference_answer", ""),
+                )
+            )
+        except (KeyError, ValueError, OSError, TypeError) as error:
+            raise StudyragError(f"{path}:{number}: bad gold row ({error})") from error
+    return questions
+
+
+def load_questions(path: Path) -> list[tuple[str, str]]:
+    """``(id, question)`` pairs from a JSONL with ``id`` and ``question`` fields."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return [(row["id"], row["question"]) for row in rows]

@@ -1,0 +1,369 @@
+"""Structure-aware chunking: one interview question with its answer per chunk.
+
+The cleaned text is read line by line. Question headings (``Q12.``, ``**Q4: ...**``,
+``Question 3:``, ``### Q16:``, ``1. Explain ...``) open a block that runs to the next question or
+heading; headings (Markdown, ``Category N -- ...``, emoji-led titles, outline sections) form the
+heading path carried as metadata. A question whose heading is missing from the source (a second
+``Difficulty:`` line inside one block) becomes its own block with an inferred number. Blocks larger
+than the embedding window are split on line and sentence boundaries with token overlap.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from studyrag.ingest.cleaner import AlignedText
+from studyrag.types import Chunk
+
+TokenCounter = Callable[[Sequence[str]], list[int]]
+
+_Q_HEADING = re.compile(
+    r"^\s{0,3}(?:#{1,6}\s+)?(?:\*\*)?\s*(?:Q|Question\s+)(?P<num>\d{1,3})\s*[.:)]\s*"
+    r"(?P<title>\S.*?)\s*(?:\*\*)?\s*$"
+)
+_NUMBERED = re.compile(r"^(?P<num>\d{1,3})\.\s+(?P<title>\S.{2,})$")
+_MD_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>\S.*?)\s*#*\s*$")
+_CATEGORY = re.compile(r"^Category\s+\d+\s*[\u2014\u2013:-]+\s*\S.{0,100}$")
+_DIFFICULTY = re.compile(
+    r"^\s*Difficulty:\s*(?P<level>Easy|Medium|Hard)\b(?:\s*\|\s*Roles:\s*(?P<roles>.+))?", re.I
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
+_QUESTION_WORDS = frozenset(
+    [
+        "what",
+        "why",
+        "how",
+        "when",
+        "which",
+        "who",
+        "where",
+        "whose",
+        "explain",
+        "describe",
+        "define",
+        "compare",
+        "contrast",
+        "design",
+        "walk",
+        "discuss",
+        "list",
+        "implement",
+        "calculate",
+        "should",
+        "can",
+        "is",
+        "are",
+        "do",
+        "does",
+        "give",
+        "outline",
+        "derive",
+        "build",
+        "write",
+        "name",
+        "identify",
+        "evaluate",
+    ]
+)
+
+
+class DocumentShape(StrEnum):
+    """How a document is organised, decided from its lines."""
+
+    QA = "qa"  # explicit question headings with answers
+    OUTLINE = "outline"  # question lines followed by sub-point lines, no answers
+    PROSE = "prose"  # headings and paragraphs
+
+
+@dataclass(frozen=True)
+class Line:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Block:
+    """A run of lines that becomes one or more chunks."""
+
+    kind: str
+    heading_path: tuple[str, ...]
+    title: str
+    lines: list[Line] = field(default_factory=list)
+    number: int | None = None
+    metadata: dict[str, object] = field(default_factory=dict)
+
+
+def _is_question_like(text: str) -> bool:
+    stripped = text.strip().strip("*").strip()
+    if stripped.endswith("?"):
+        return True
+    first = re.split(r"[\s:,]", stripped, maxsplit=1)[0].lower()
+    return first in _QUESTION_WORDS
+
+
+def _is_symbol_title(text: str) -> bool:
+    """A short title led by an emoji or pictograph (``🧠 LLM Architecture``)."""
+    stripped = text.strip()
+    return (
+        0 < len(stripped) <= 80
+        and unicodedata.category(stripped[0]) == "So"
+        and not stripped.endswith((".", "?", ":"))
+    )
+
+
+def split_lines(text: str) -> list[Line]:
+    """Non-empty lines with their offsets in ``text``."""
+    lines = []
+    for match in re.finditer(r"[^\n]+", text):
+        if match.group(0).strip():
+            lines.append(Line(match.start(), match.end(), match.group(0)))
+    return lines
+
+
+def detect_shape(lines: Sequence[Line]) -> DocumentShape:
+    explicit = sum(1 for line in lines if _Q_HEADING.match(line.text))
+    numbered = sum(
+        1
+        for line in lines
+        if (m := _NUMBERED.match(line.text)) and _is_question_like(m.group("title"))
+    )
+    if explicit >= 2 or numbered >= 3:
+        return DocumentShape.QA
+    questions = sum(
+        1 for line in lines if not line.text[:1].isspace() and _is_question_like(line.text)
+    )
+    if lines and questions >= 5 and questions / len(lines) > 0.1:
+        return DocumentShape.OUTLINE
+    return DocumentShape.PROSE
+
+
+class _BlockBuilder:
+    """Turns classified lines into blocks, tracking the heading path."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.headings: list[tuple[int, str]] = []
+        self.current: Block | None = None
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return tuple(title for _, title in self.headings)
+
+    def heading(self, level: int, title: str) -> None:
+        self.current = None
+        while self.headings and self.headings[-1][0] >= level:
+            self.headings.pop()
+        self.headings.append((level, title))
+
+    def question(self, line: Line, title: str, kind: str, number: int | None) -> Block:
+        self.current = Block(kind, self.path, title, [line], number)
+        self.blocks.append(self.current)
+        return self.current
+
+    def body(self, line: Line) -> Block:
+        if self.current is None:
+            title = self.headings[-1][1] if self.headings else ""
+            self.current = Block("prose", self.path, title)
+            self.blocks.append(self.current)
+        self.current.lines.append(line)
+        return self.current
+
+
+def _qa_blocks(lines: Sequence[Line]) -> list[Block]:
+    builder = _BlockBuilder()
+    # A lone "# ..." line in a document with no deeper Markdown headings is a code comment.
+    markdown = any(line.text.startswith("## ") for line in lines)
+    for line in lines:
+        text = line.text
+        if m := _Q_HEADING.match(text):
+            builder.question(line, m.group("title").strip("* "), "qa", int(m.group("num")))
+        elif (m := _NUMBERED.match(text)) and _is_question_like(m.group("title")):
+            builder.question(line, m.group("title").strip(), "qa", int(m.group("num")))
+        elif markdown and (m := _MD_HEADING.match(text)):
+            builder.heading(len(m.group("hashes")), m.group("title").strip("* "))
+        elif _CATEGORY.match(text) or _is_symbol_title(text):
+            builder.heading(1, text.strip())
+        elif (m := _DIFFICULTY.match(text)) and builder.current is not None:
+            block = builder.current
+            if "difficulty" in block.metadata and block.kind == "qa":
+                # A second difficulty line: the source lost this question's heading.
+                number = block.number + 1 if block.number is not None else None
+                label = f"Q{number}" if number is not None else "Question"
+                block = builder.question(line, "", "qa", number)
+                block.title = f"{label} (heading missing in source)"
+                block.metadata["heading_missing"] = True
+            else:
+                block.lines.append(line)
+            block.metadata["difficulty"] = m.group("level").capitalize()
+            if m.group("roles"):
+                block.metadata["roles"] = [r.strip() for r in m.group("roles").split(",")]
+        else:
+            builder.body(line)
+    return builder.blocks
+
+
+def _outline_blocks(lines: Sequence[Line]) -> list[Block]:
+    builder = _BlockBuilder()
+    after_section = False
+    for line in lines:
+        text = line.text.strip()
+        numbered = _NUMBERED.match(text)
+        if numbered and not _is_question_like(numbered.group("title")) and len(text) <= 100:
+            builder.heading(1, text)
+            after_section = True
+            continue
+        if m := _MD_HEADING.match(text):
+            builder.heading(len(m.group("hashes")), m.group("title"))
+        elif after_section and len(text) <= 60 and not text.endswith((".", "?", ":")):
+            builder.heading(2, text)
+        elif _is_question_like(text) and text.endswith(("?", ".")):
+            builder.question(line, text, "outline", None)
+        else:
+            builder.body(line)
+        after_section = False
+    return builder.blocks
+
+
+def _prose_blocks(lines: Sequence[Line]) -> list[Block]:
+    builder = _BlockBuilder()
+    for line in lines:
+        if m := _MD_HEADING.match(line.text):
+            builder.heading(len(m.group("hashes")), m.group("title").strip("* "))
+            builder.body(line)
+        else:
+            builder.body(line)
+    return builder.blocks
+
+
+def _units(block: Block) -> list[tuple[int, int]]:
+    """Line spans of a block, with long lines cut at sentence ends."""
+    units: list[tuple[int, int]] = []
+    for line in block.lines:
+        text = line.text
+        lead = len(text) - len(text.lstrip())
+        cursor = line.start + lead
+        if len(text) <= 400:
+            units.append((cursor, line.end))
+            continue
+        for match in _SENTENCE_END.finditer(text, lead):
+            units.append((cursor, line.start + match.start()))
+            cursor = line.start + match.end()
+        units.append((cursor, line.end))
+    return [(s, e) for s, e in units if e > s]
+
+
+@dataclass(frozen=True)
+class ChunkerConfig:
+    max_tokens: int = 256
+    overlap_tokens: int = 48
+
+
+class StructureChunker:
+    """Cuts a cleaned document into question-shaped chunks that fit the embedding window."""
+
+    def __init__(self, count_tokens: TokenCounter, config: ChunkerConfig | None = None) -> None:
+        self.count_tokens = count_tokens
+        self.config = config or ChunkerConfig()
+        if self.config.overlap_tokens * 2 >= self.config.max_tokens:
+            raise ValueError("overlap must be under half the chunk size")
+
+    def blocks(self, text: str) -> tuple[DocumentShape, list[Block]]:
+        lines = split_lines(text)
+        shape = detect_shape(lines)
+        build = {
+            DocumentShape.QA: _qa_blocks,
+            DocumentShape.OUTLINE: _outline_blocks,
+            DocumentShape.PROSE: _prose_blocks,
+        }[shape]
+        return shape, [b for b in build(lines) if b.lines]
+
+    def run(self, source: str, aligned: AlignedText) -> list[Chunk]:
+        """Chunk one cleaned document; offsets in the chunks point into the original text."""
+        text = aligned.text
+        _, blocks = self.blocks(text)
+        chunks: list[Chunk] = []
+        for ordinal, block in enumerate(blocks):
+            spans = self._split(text, block)
+            label = f"q{block.number}" if block.number is not None else block.kind
+            for part, (start, end) in enumerate(spans):
+                original_start, original_end = aligned.to_original(start, end)
+                metadata = dict(block.metadata)
+                if block.number is not None:
+                    metadata["question_number"] = block.number
+                chunks.append(
+                    Chunk(
+                        chunk_id=f"{source}#{ordinal:03d}-{label}-p{part}",
+                        source=source,
+                        text=text[start:end],
+                        start=original_start,
+                        end=original_end,
+                        heading_path=block.heading_path,
+                        title=block.title,
+                        kind=block.kind,
+                        part=part,
+                        n_parts=len(spans),
+                        metadata=metadata,
+                    )
+                )
+        return chunks
+
+    def _split(self, text: str, block: Block) -> list[tuple[int, int]]:
+        units = _units(block)
+        context = " > ".join((*block.heading_path, block.title))
+        # Room for the heading context prepended at index time and the [CLS]/[SEP] tokens.
+        budget = self.config.max_tokens - self.count_tokens([context])[0] - 2
+        budget = max(budget, self.config.max_tokens // 2)
+        counts = self.count_tokens([text[s:e] for s, e in units])
+        pieces: list[tuple[int, int, int]] = []
+        for (start, end), count in zip(units, counts, strict=True):
+            if count <= budget:
+                pieces.append((start, end, count))
+            else:
+                pieces.extend(self._split_long(text, start, end, budget))
+        spans: list[tuple[int, int]] = []
+        first = 0
+        while first < len(pieces):
+            total, last = 0, first
+            while last < len(pieces) and total + pieces[last][2] <= budget:
+                total += pieces[last][2]
+                last += 1
+            last = max(last, first + 1)
+            spans.append((pieces[first][0], pieces[last - 1][1]))
+            if last >= len(pieces):
+                break
+            # Start the next chunk with the tail of this one, up to the overlap budget.
+            back, carried = last, 0
+            while back - 1 > first and carried + pieces[back - 1][2] <= self.config.overlap_tokens:
+                back -= 1
+                carried += pieces[back][2]
+            first = back
+        return spans
+
+    def _split_long(
+        self, text: str, start: int, end: int, budget: int
+    ) -> list[tuple[int, int, int]]:
+        """Cut one oversized sentence at token boundaries."""
+        window = text[start:end]
+        step = max(budget - self.config.overlap_tokens, 1)
+        # Token offsets via the counter's tokenizer are not exposed; approximate by characters.
+        chars_per_token = max(len(window) / max(self.count_tokens([window])[0], 1), 1.0)
+        size = max(int(budget * chars_per_token * 0.9), 1)
+        stride = max(int(step * chars_per_token * 0.9), 1)
+        pieces = []
+        offset = 0
+        while offset < len(window):
+            piece_end = min(offset + size, len(window))
+            if piece_end < len(window):
+                space = window.rfind(" ", offset + stride // 2, piece_end)
+                piece_end = space if space > offset else piece_end
+            pieces.append((start + offset, start + piece_end))
+            if piece_end >= len(window):
+                break
+            offset = max(piece_end - (size - stride), offset + 1)
+        counts = self.count_tokens([text[s:e] for s, e in pieces])
+        return [(s, e, c) for (s, e), c in zip(pieces, counts, strict=True)]

@@ -1,0 +1,128 @@
+"""Text cleaning that never loses track of where each character came from.
+
+Every edit (mojibake repair, LaTeX residue, line endings, invisible characters) is applied through
+:class:`AlignedText`, which keeps for each cleaned character the span of the original text it came
+from. A chunk cut from the cleaned text therefore maps back to exact offsets in the source file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import ftfy
+
+Edit = tuple[int, int, str]  # replace text[start:end] with the string
+
+
+@dataclass(frozen=True)
+class AlignedText:
+    """Cleaned text plus, per character, the ``[start, end)`` span of the original it came from."""
+
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    original_length: int
+
+    @classmethod
+    def identity(cls, text: str) -> AlignedText:
+        n = len(text)
+        return cls(text, tuple(range(n)), tuple(range(1, n + 1)), n)
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a ``[start, end)`` span of the cleaned text to the original text."""
+        if not 0 <= start <= end <= len(self.text):
+            raise ValueError(f"span {start}:{end} outside text of length {len(self.text)}")
+        if start == end:
+            anchor = self.starts[start] if start < len(self.text) else self.original_length
+            return anchor, anchor
+        return self.starts[start], self.ends[end - 1]
+
+    def apply(self, edits: Iterable[Edit]) -> AlignedText:
+        """Apply non-overlapping edits (in any order) and compose the offset map.
+
+        A replacement's characters all map to the whole original span it replaced; an insertion
+        maps to the empty span at its position, so offsets stay monotonic and inside the original.
+        """
+        ordered = sorted(edits)
+        if not ordered:
+            return self
+        text, starts, ends = [], [], []
+        cursor = 0
+        for start, end, replacement in ordered:
+            if start < cursor or end < start:
+                raise ValueError("edits overlap or are malformed")
+            text.append(self.text[cursor:start])
+            starts.extend(self.starts[cursor:start])
+            ends.extend(self.ends[cursor:start])
+            if replacement:
+                if end > start:
+                    span_start, span_end = self.starts[start], self.ends[end - 1]
+                else:
+                    span_start = span_end = (
+                        self.starts[start] if start < len(self.text) else self.original_length
+                    )
+                text.append(replacement)
+                starts.extend([span_start] * len(replacement))
+                ends.extend([span_end] * len(replacement))
+            cursor = end
+        text.append(self.text[cursor:])
+        starts.extend(self.starts[cursor:])
+        ends.extend(self.ends[cursor:])
+        return AlignedText("".join(text), tuple(starts), tuple(ends), self.original_length)
+
+    def sub(self, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]) -> AlignedText:
+        """Regex substitution that keeps the offset map."""
+        return self.apply((m.start(), m.end(), repl(m)) for m in pattern.finditer(self.text))
+
+
+# `\text{---}` and friends: LaTeX residue left by a math-rendering export.
+_LATEX_TEXT = re.compile(r"\\text\{([^{}\n]{0,80})\}")
+_LATEX_DASHES = {"---": "\u2014", "--": "\u2013"}
+# Zero-width and bidi control characters: invisible, and they break tokenization and matching.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CRLF = re.compile(r"\r\n?")
+_LINE = re.compile(r"[^\n]+")
+# cp1252 has no character for byte 0x9D, so a mojibake'd right quote (E2 80 9D) loses its last byte
+# and ftfy cannot see it; put the byte back where the truncated sequence ends a word, then let ftfy
+# decode it.
+_TRUNCATED_QUOTE = re.compile("\u00e2\u20ac(?=\\s|$)", re.M)
+
+
+def _latex_text(match: re.Match[str]) -> str:
+    inner = match.group(1)
+    return _LATEX_DASHES.get(inner, inner)
+
+
+def _diff_edits(offset: int, before: str, after: str) -> list[Edit]:
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    return [
+        (offset + i1, offset + i2, after[j1:j2])
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag != "equal"
+    ]
+
+
+def repair_encoding(aligned: AlignedText) -> AlignedText:
+    """Undo mojibake with ftfy, line by line, keeping the character map."""
+    edits: list[Edit] = []
+    for match in _LINE.finditer(aligned.text):
+        line = _TRUNCATED_QUOTE.sub("\u00e2\u20ac\x9d", match.group(0))
+        fixed = ftfy.fix_text(line, normalization="NFC", uncurl_quotes=False, fix_line_breaks=False)
+        if fixed != match.group(0):
+            edits.extend(_diff_edits(match.start(), match.group(0), fixed))
+    return aligned.apply(edits)
+
+
+def clean_text(raw: str) -> AlignedText:
+    """Clean a decoded document: line endings, invisible characters, mojibake, LaTeX residue."""
+    aligned = AlignedText.identity(raw)
+    aligned = aligned.sub(_CRLF, lambda m: "\n")
+    aligned = aligned.sub(_INVISIBLE, lambda m: "")
+    aligned = aligned.sub(_CONTROL, lambda m: "")
+    aligned = repair_encoding(aligned)
+    aligned = aligned.sub(_LATEX_TEXT, _latex_text)
+    return aligned

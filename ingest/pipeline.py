@@ -1,0 +1,262 @@
+"""Incremental ingestion: files -> clean -> chunk -> embed -> Qdrant + BM25 sidecar + manifest.
+
+Order of writes makes every interruption recoverable: new points are upserted before stale ones are
+deleted, the sidecar is rebuilt from the collection, and the manifest is written last. A run killed
+anywhere leaves the previous index queryable, and the next run re-processes whatever the manifest
+does not yet record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from studyrag.embedding import Embedder
+from studyrag.index.bm25_sidecar import BM25Sidecar
+from studyrag.index.lexical import LexicalAnalyzer
+from studyrag.index.manifest import Manifest, ManifestEntry
+from studyrag.index.qdrant_store import QdrantStore
+from studyrag.ingest.chunker import ChunkerConfig, StructureChunker
+from studyrag.ingest.cleaner import clean_text
+from studyrag.ingest.loaders import (
+    LoadedDocument,
+    SkipFile,
+    SourceFile,
+    decode_bytes,
+    discover,
+    load_document,
+    read_file_bytes,
+)
+from studyrag.settings import Settings
+from studyrag.types import Chunk, StudyragError
+
+CHUNKER_VERSION = "structure-1"
+Progress = Callable[[str, float], None]
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    chunks_written: int = 0
+    chunks_total: int = 0
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.deleted)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {len(self.deleted)} deleted, "
+            f"{len(self.skipped)} skipped; "
+            f"{self.chunks_written} chunks embedded, {self.chunks_total} in the index "
+            f"({self.seconds:.1f} s)"
+        )
+
+
+def sidecar_path(settings: Settings) -> Path:
+    return settings.index_dir / "bm25.json"
+
+
+def manifest_path(settings: Settings) -> Path:
+    return settings.index_dir / "manifest.json"
+
+
+def chunk_document(document: LoadedDocument, chunker: StructureChunker) -> list[Chunk]:
+    """Clean and chunk one loaded document."""
+    return chunker.run(document.source, clean_text(document.text))
+
+
+def rebuild_sidecar(store: QdrantStore, analyzer: LexicalAnalyzer) -> BM25Sidecar:
+    """Build the BM25 sidecar from the chunks stored in the collection."""
+    return BM25Sidecar.build(
+        ((c.chunk_id, c.source, c.index_text, c.content_hash) for c in store.iter_chunks()),
+        analyzer,
+    )
+
+
+class Ingestor:
+    """Runs incremental ingestion into one collection."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: QdrantStore,
+        embedder: Embedder,
+        analyzer: LexicalAnalyzer,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.analyzer = analyzer
+        self.chunker = StructureChunker(
+            embedder.count_tokens,
+            ChunkerConfig(settings.chunk_max_tokens, settings.chunk_overlap_tokens),
+        )
+
+    def run(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
+        """Ingest files and folders; one writer at a time per index."""
+        lock_file = self.settings.index_dir / "ingest.lock"
+        lock_file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with FileLock(str(lock_file), timeout=0):
+                return self._run(list(paths), progress or (lambda _msg, _frac: None))
+        except Timeout as error:
+            raise StudyragError(
+                "another ingest is already running on this index; wait for it to finish"
+            ) from error
+
+    def _load_manifest(self, report: IngestReport) -> Manifest:
+        try:
+            manifest = Manifest.load(manifest_path(self.settings))
+        except ValueError as error:
+            report.notes.append(f"{error}; rebuilding it from the corpus")
+            return Manifest()
+        if manifest is None:
+            return Manifest()
+        if (
+            manifest.embedding_model != self.embedder.name
+            or manifest.chunker_version != CHUNKER_VERSION
+        ):
+            report.notes.append("chunker or model changed since the last ingest; re-indexing all")
+            return Manifest()
+        return manifest
+
+    def _run(self, paths: list[Path], progress: Progress) -> IngestReport:
+        started = time.perf_counter()
+        report = IngestReport()
+        self.store.ensure_collection()
+        manifest = self._load_manifest(report)
+        if not manifest.entries and self.store.count():
+            report.notes.append("no manifest for a non-empty collection; re-checking every file")
+
+        files, refused, roots = discover(paths)
+        report.skipped.extend((str(p), reason) for p, reason in refused)
+        progress(f"found {len(files)} files", 0.02)
+
+        to_index: list[tuple[SourceFile, LoadedDocument]] = []
+        seen: set[str] = set()
+        for file in files:
+            try:
+                data = read_file_bytes(file.path, self.settings.max_file_bytes)
+                digest = hashlib.sha256(data).hexdigest()
+                seen.add(file.source)
+                entry = manifest.entries.get(file.source)
+                if entry and entry.sha256 == digest:
+                    report.unchanged.append(file.source)
+                    continue
+                if file.path.suffix.lower() in {".pdf", ".docx", ".html", ".htm"}:
+                    document = load_document(file, self.settings.max_file_bytes)
+                else:
+                    text, encoding = decode_bytes(data)
+                    if not text.strip():
+                        raise SkipFile("file holds only whitespace")
+                    document = LoadedDocument(file.source, file.path, text, digest, encoding)
+                if document.encoding not in ("utf-8", "pdf", "docx", "html"):
+                    report.notes.append(f"{file.source}: not UTF-8, read as {document.encoding}")
+                to_index.append((file, document))
+            except SkipFile as skip:
+                report.skipped.append((str(file.path), str(skip)))
+
+        # Files that vanished from a scanned folder are removed; explicitly named files never are.
+        deleted = [
+            source
+            for source, entry in manifest.entries.items()
+            if source not in seen
+            and any(Path(entry.path).resolve().is_relative_to(root) for root in roots)
+            and not Path(entry.path).exists()
+        ]
+
+        new_chunks: list[Chunk] = []
+        per_source: dict[str, list[Chunk]] = {}
+        for file, document in to_index:
+            chunks = chunk_document(document, self.chunker)
+            if not chunks:
+                report.skipped.append((str(file.path), "no text left after cleaning"))
+                continue
+            per_source[document.source] = chunks
+            new_chunks.extend(chunks)
+
+        if new_chunks:
+            progress(f"embedding {len(new_chunks)} chunks", 0.1)
+            vectors = self._embed([c.index_text for c in new_chunks], progress)
+            self.store.upsert(new_chunks, vectors)
+        report.chunks_written = len(new_chunks)
+
+        now = time.time()
+        for file, document in to_index:
+            chunks = per_source.get(document.source)
+            if chunks is None:
+                continue
+            previous = manifest.entries.get(document.source)
+            new_ids = [c.chunk_id for c in chunks]
+            if previous:
+                self.store.delete_chunks([c for c in previous.chunk_ids if c not in set(new_ids)])
+                report.updated.append(document.source)
+            else:
+                report.added.append(document.source)
+            manifest.entries[document.source] = ManifestEntry(
+                source=document.source,
+                path=str(file.path.resolve()),
+                sha256=document.sha256,
+                chunk_ids=new_ids,
+                ingested_at=now,
+                encoding=document.encoding,
+            )
+        for source in deleted:
+            self.store.delete_chunks(manifest.entries.pop(source).chunk_ids)
+            report.deleted.append(source)
+
+        progress("updating the BM25 sidecar", 0.95)
+        self._sync_sidecar(manifest, report)
+        manifest.embedding_model = self.embedder.name
+        manifest.chunker_version = CHUNKER_VERSION
+        manifest.updated_at = now
+        manifest.save(manifest_path(self.settings))
+        report.chunks_total = manifest.chunk_count
+        report.seconds = time.perf_counter() - started
+        progress("done", 1.0)
+        return report
+
+    def _embed(self, texts: list[str], progress: Progress):
+        import numpy as np
+
+        batch = self.settings.embed_batch_size * 4
+        parts = []
+        for begin in range(0, len(texts), batch):
+            parts.append(
+                self.embedder.embed_documents(
+                    texts[begin : begin + batch], self.settings.embed_batch_size
+                )
+            )
+            progress(
+                f"embedded {min(begin + batch, len(texts))}/{len(texts)} chunks",
+                0.1 + 0.85 * min(begin + batch, len(texts)) / len(texts),
+            )
+        return np.concatenate(parts) if parts else np.zeros((0, self.embedder.dim), np.float32)
+
+    def _sync_sidecar(self, manifest: Manifest, report: IngestReport) -> None:
+        """Rebuild the sidecar when the collection changed or the sidecar is stale or damaged."""
+        path = sidecar_path(self.settings)
+        if not report.changed and path.exists():
+            try:
+                sidecar = BM25Sidecar.load(path)
+                if len(sidecar) == manifest.chunk_count:
+                    return
+                report.notes.append("BM25 sidecar out of date; rebuilt it from the collection")
+            except ValueError as error:
+                report.notes.append(f"{error}; rebuilt it from the collection")
+        rebuild_sidecar(self.store, self.analyzer).save(path)

@@ -1,0 +1,216 @@
+"""The `studyrag` command line: a thin shell over :class:`~studyrag.pipeline.StudyPipeline`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+
+from studyrag.settings import EmbeddingModelName, RetrievalMode, Settings
+from studyrag.types import StudyragError
+
+if TYPE_CHECKING:
+    from studyrag.pipeline import StudyPipeline
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Offline study assistant: ingest a corpus, search it, get grounded answers.",
+)
+T = TypeVar("T")
+
+
+class _State:
+    overrides: dict[str, Any] = {}  # noqa: RUF012 - one CLI invocation, one state
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print one clear line on stderr and exit."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def load_settings(**extra: Any) -> Settings:
+    """Settings from STUDYRAG_* variables plus command-line overrides."""
+    values = {k: v for k, v in {**_State.overrides, **extra}.items() if v is not None}
+    try:
+        return Settings(**values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
+        fail(f"invalid setting {where}: {first.get('msg')}")
+        raise  # unreachable; keeps type checkers happy
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn expected failures into one line and an exit code, never a traceback."""
+    try:
+        yield
+    except StudyragError as error:
+        fail(str(error))
+    except KeyboardInterrupt:
+        fail("interrupted; the previous index is still intact", 130)
+
+
+def open_pipeline(settings: Settings) -> StudyPipeline:
+    from studyrag.pipeline import StudyPipeline
+
+    return StudyPipeline(settings)
+
+
+def _with_pipeline(settings: Settings, work: Callable[[StudyPipeline], T]) -> T:
+    with user_errors():
+        pipeline = open_pipeline(settings)
+        try:
+            return work(pipeline)
+        finally:
+            pipeline.close()
+    raise AssertionError("unreachable")
+
+
+@app.callback()
+def main_options(
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Where the index lives (STUDYRAG_DATA_DIR).")
+    ] = None,
+    model: Annotated[
+        EmbeddingModelName | None,
+        typer.Option(help="Embedding model (STUDYRAG_EMBEDDING_MODEL)."),
+    ] = None,
+    qdrant_url: Annotated[
+        str | None, typer.Option(help="Qdrant server URL instead of local mode.")
+    ] = None,
+) -> None:
+    _State.overrides = {"data_dir": data_dir, "embedding_model": model, "qdrant_url": qdrant_url}
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (default: the corpus folder).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print the summary.")] = False,
+) -> None:
+    """Index files incrementally: unchanged files are skipped, deleted ones removed."""
+    settings = load_settings()
+
+    def work(pipeline: StudyPipeline) -> None:
+        def progress(message: str, _fraction: float) -> None:
+            if not quiet:
+                typer.echo(f"  {message}", err=True)
+
+        report = pipeline.ingest(paths or None, progress)
+        for path, reason in report.skipped:
+            typer.echo(f"skipped {path}: {reason}")
+        for note in report.notes:
+            typer.echo(f"note: {note}")
+        typer.echo(report.summary())
+
+    _with_pipeline(settings, work)
+
+
+def _print_result(result: dict[str, Any]) -> None:
+    typer.echo(f"\n{result['query']}")
+    if not result["results"]:
+        typer.echo("  (no passages found)")
+    for row in result["results"]:
+        why = []
+        if row["dense_rank"]:
+            why.append(f"dense #{row['dense_rank']}")
+        if row["bm25_rank"]:
+            why.append(f"bm25 #{row['bm25_rank']}")
+        if row["rerank_score"] is not None:
+            why.append(f"rerank {row['rerank_score']:.2f}")
+        typer.echo(f"  [{row['rank']}] {row['source']} :: {row['heading']}")
+        typer.echo(f"      chars {row['start']}-{row['end']}; {', '.join(why)}")
+        snippet = " ".join(row["text"].split())
+        typer.echo(f"      {snippet[:220]}{'...' if len(snippet) > 220 else ''}")
+
+
+@app.command()
+def search(
+    query: Annotated[str | None, typer.Argument(help="The question.")] = None,
+    top_k: Annotated[int | None, typer.Option("--top-k", "-k", min=1, max=100)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per query.")] = False,
+    batch: Annotated[
+        Path | None, typer.Option(help="File with one question per line.", dir_okay=False)
+    ] = None,
+    mode: Annotated[RetrievalMode | None, typer.Option(help="Retriever configuration.")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option(help="Only search these source files (repeatable).")
+    ] = None,
+) -> None:
+    """Search the index: dense + BM25, fused, reranked."""
+    if (query is None) == (batch is None):
+        fail("give a question or --batch FILE (not both)")
+    settings = load_settings()
+    if batch is not None:
+        try:
+            questions = batch.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            fail(f"cannot read {batch}: {error}")
+            return
+    else:
+        questions = [query or ""]
+
+    def work(pipeline: StudyPipeline) -> None:
+        for question in questions:
+            if batch is not None and not question.strip():
+                continue
+            try:
+                result = pipeline.search(question, top_k=top_k, mode=mode, sources=source)
+            except StudyragError as error:
+                if batch is None:
+                    raise
+                typer.echo(json.dumps({"query": question, "error": str(error), "results": []}))
+                continue
+            data = result.to_dict()
+            if as_json:
+                typer.echo(json.dumps(data, ensure_ascii=False))
+            else:
+                _print_result(data)
+
+    _with_pipeline(settings, work)
+
+
+@app.command()
+def status() -> None:
+    """Show what the index holds."""
+    import datetime
+
+    settings = load_settings()
+
+    def work(pipeline: StudyPipeline) -> None:
+        info = pipeline.status()
+        when = (
+            datetime.datetime.fromtimestamp(info.last_ingest).isoformat(timespec="seconds")
+            if info.last_ingest
+            else "never"
+        )
+        typer.echo(f"collection: {info.collection} ({info.embedding_model}) at {info.location}")
+        typer.echo(f"files: {len(info.files)}; chunks: {info.chunks}; last ingest: {when}")
+        for name in info.files:
+            typer.echo(f"  {name}")
+        for note in info.notes:
+            typer.echo(f"note: {note}")
+
+    _with_pipeline(settings, work)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except BrokenPipeError:  # `studyrag search ... | head`
+        sys.stderr.close()
+
+
+if __name__ == "__main__":
+    main()

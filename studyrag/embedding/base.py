@@ -1,0 +1,39 @@
+"""The embedder interface: texts in, L2-normalised float32 vectors out."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+import numpy as np
+from tokenizers import Tokenizer
+
+
+class Embedder(ABC):
+    """A dense text encoder with its own tokenizer (used to size chunks to its window)."""
+
+    name: str
+    dim: int
+    max_tokens: int
+    tokenizer: Tokenizer
+
+    @abstractmethod
+    def embed_documents(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Encode passages; returns an ``(n, dim)`` float32 array of unit vectors."""
+
+    @abstractmethod
+    def embed_query(self, text: str) -> np.ndarray:
+        """Encode one search query; returns a ``(dim,)`` float32 unit vector."""
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Token counts without special tokens, as the model would see them."""
+        if not texts:
+            return []
+        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        return [len(e.ids) for e in encodings]
+
+
+def normalize_rows(matrix: np.ndarray) -> np.ndarray:
+    """L2-normalise each row (zero rows stay zero)."""
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return (matrix / np.maximum(norms, 1e-12)).astype(np.float32)

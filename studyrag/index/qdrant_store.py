@@ -1,0 +1,147 @@
+"""The Qdrant collection: embedded local mode by default, a server or cluster by URL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+from qdrant_client import QdrantClient, models
+
+from studyrag.settings import Settings
+from studyrag.types import Chunk, StudyragError
+
+DENSE = "dense"
+SPARSE = "bm25"
+_SOURCE_FIELD = "source"
+
+
+def open_client(settings: Settings) -> QdrantClient:
+    """Connect to the configured Qdrant, with a one-line error when the store is unavailable."""
+    if settings.qdrant_url:
+        key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
+        return QdrantClient(url=settings.qdrant_url, api_key=key, timeout=30)
+    settings.qdrant_path.mkdir(parents=True, exist_ok=True)
+    try:
+        return QdrantClient(path=str(settings.qdrant_path))
+    except RuntimeError as error:
+        if "already accessed" in str(error):
+            raise StudyragError(
+                f"the index at {settings.qdrant_path} is open in another studyrag process "
+                "(the app?); stop it or use the app's re-index button"
+            ) from error
+        raise
+
+
+class QdrantStore:
+    """Chunks as points with a named dense vector; the payload holds the whole chunk."""
+
+    def __init__(self, client: QdrantClient, settings: Settings, dim: int) -> None:
+        self.client = client
+        self.name = settings.collection_name
+        self.dim = dim
+        self._shards = settings.qdrant_shards
+        self._replication = settings.qdrant_replication
+        self._remote = settings.qdrant_url is not None
+
+    def ensure_collection(self) -> None:
+        """Create the collection (and payload index) when it does not exist yet."""
+        if self.client.collection_exists(self.name):
+            info = self.client.get_collection(self.name)
+            vectors = info.config.params.vectors
+            size = vectors[DENSE].size if isinstance(vectors, dict) and DENSE in vectors else None
+            if size != self.dim:
+                raise StudyragError(
+                    f"collection {self.name!r} holds {size}-d vectors but the model makes "
+                    f"{self.dim}-d; delete the data folder and re-ingest"
+                )
+            return
+        self.client.create_collection(
+            self.name,
+            vectors_config={
+                DENSE: models.VectorParams(size=self.dim, distance=models.Distance.COSINE)
+            },
+            sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+            shard_number=self._shards,
+            replication_factor=self._replication,
+        )
+        if self._remote:  # local mode filters by brute force and ignores payload indexes
+            self.client.create_payload_index(
+                self.name, _SOURCE_FIELD, field_schema=models.PayloadSchemaType.KEYWORD
+            )
+
+    def exists(self) -> bool:
+        return self.client.collection_exists(self.name)
+
+    def count(self) -> int:
+        if not self.exists():
+            return 0
+        return self.client.count(self.name, exact=True).count
+
+    def upsert(
+        self,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        sparse: Sequence[models.SparseVector] | None = None,
+        batch_size: int = 256,
+    ) -> None:
+        for begin in range(0, len(chunks), batch_size):
+            points = []
+            for offset, chunk in enumerate(chunks[begin : begin + batch_size]):
+                vector: dict[str, object] = {DENSE: vectors[begin + offset].tolist()}
+                if sparse is not None:
+                    vector[SPARSE] = sparse[begin + offset]
+                points.append(
+                    models.PointStruct(id=chunk.point_id, vector=vector, payload=chunk.to_payload())
+                )
+            self.client.upsert(self.name, points=points, wait=True)
+
+    def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
+        if not chunk_ids:
+            return
+        ids = [Chunk(c, "", "", 0, 0).point_id for c in chunk_ids]
+        self.client.delete(self.name, points_selector=models.PointIdsList(points=ids), wait=True)
+
+    def iter_chunks(self, batch: int = 512) -> Iterator[Chunk]:
+        """Every chunk in the collection (payloads only)."""
+        if not self.exists():
+            return
+        offset = None
+        while True:
+            records, offset = self.client.scroll(
+                self.name, limit=batch, offset=offset, with_payload=True, with_vectors=False
+            )
+            for record in records:
+                yield Chunk.from_payload(record.payload or {})
+            if offset is None:
+                break
+
+    def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
+        ids = [Chunk(c, "", "", 0, 0).point_id for c in chunk_ids]
+        records = self.client.retrieve(self.name, ids=ids, with_payload=True, with_vectors=False)
+        return [Chunk.from_payload(r.payload or {}) for r in records]
+
+    @staticmethod
+    def source_filter(sources: set[str] | None) -> models.Filter | None:
+        if not sources:
+            return None
+        return models.Filter(
+            must=[
+                models.FieldCondition(key=_SOURCE_FIELD, match=models.MatchAny(any=sorted(sources)))
+            ]
+        )
+
+    def search_dense(
+        self, vector: np.ndarray, limit: int, sources: set[str] | None = None
+    ) -> list[tuple[Chunk, float]]:
+        response = self.client.query_points(
+            self.name,
+            query=vector.tolist(),
+            using=DENSE,
+            limit=limit,
+            query_filter=self.source_filter(sources),
+            with_payload=True,
+        )
+        return [(Chunk.from_payload(p.payload or {}), float(p.score)) for p in response.points]
+
+    def close(self) -> None:
+        self.client.close()

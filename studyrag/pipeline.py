@@ -1,0 +1,183 @@
+"""The one pipeline the CLI, the app and the eval suite all call."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from studyrag.embedding import load_embedder
+from studyrag.index.bm25_sidecar import BM25Sidecar, fingerprint
+from studyrag.index.lexical import LexicalAnalyzer
+from studyrag.index.manifest import Manifest
+from studyrag.index.qdrant_store import QdrantStore, open_client
+from studyrag.ingest.pipeline import (
+    Ingestor,
+    IngestReport,
+    Progress,
+    manifest_path,
+    rebuild_sidecar,
+    sidecar_path,
+)
+from studyrag.retrieval.hybrid import HybridRetriever, SearchOptions
+from studyrag.retrieval.reranker import CrossEncoderReranker
+from studyrag.settings import RetrievalMode, Settings
+from studyrag.types import SearchResult, StudyragError
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_FINGERPRINT_CHECK_LIMIT = 50_000
+
+
+@dataclass
+class IndexStatus:
+    """What the index holds, for the UI sidebar and `studyrag status`."""
+
+    collection: str
+    embedding_model: str
+    files: list[str]
+    chunks: int
+    last_ingest: float | None
+    location: str
+    notes: list[str] = field(default_factory=list)
+
+
+def clean_query(query: str, max_chars: int) -> str:
+    """Validate a question: one clear error for empty, binary or oversized input."""
+    if not isinstance(query, str):
+        raise StudyragError("the question must be text")
+    text = _CONTROL.sub(" ", query).strip()
+    if not text:
+        raise StudyragError("the question is empty; type a question about the corpus")
+    if len(text) > max_chars:
+        raise StudyragError(
+            f"the question is {len(text):,} characters; keep it under {max_chars:,} "
+            "(STUDYRAG_MAX_QUERY_CHARS)"
+        )
+    return text
+
+
+class StudyPipeline:
+    """Owns the index (one Qdrant client), the models, and the retriever built on them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.embedder = load_embedder(settings.embedding_model)
+        self.analyzer = LexicalAnalyzer()
+        self.client = open_client(settings)
+        self.store = QdrantStore(self.client, settings, self.embedder.dim)
+        self.notes: list[str] = []
+        self._reranker: CrossEncoderReranker | None = None
+        self._retriever: HybridRetriever | None = None
+
+    # Ingestion -------------------------------------------------------------------------------
+    def ingest(
+        self, paths: Sequence[Path] | None = None, progress: Progress | None = None
+    ) -> IngestReport:
+        """Incrementally ingest ``paths`` (default: the corpus folder)."""
+        report = Ingestor(self.settings, self.store, self.embedder, self.analyzer).run(
+            list(paths) if paths else [self.settings.corpus_dir], progress
+        )
+        self._retriever = None  # the sidecar changed: reload on next query
+        return report
+
+    def status(self) -> IndexStatus:
+        try:
+            manifest = Manifest.load(manifest_path(self.settings))
+        except ValueError as error:
+            manifest, note = None, str(error)
+        else:
+            note = None
+        return IndexStatus(
+            collection=self.store.name,
+            embedding_model=self.embedder.name,
+            files=sorted(manifest.entries) if manifest else [],
+            chunks=self.store.count(),
+            last_ingest=manifest.updated_at if manifest else None,
+            location=self.settings.qdrant_url or str(self.settings.qdrant_path),
+            notes=[note] if note else [],
+        )
+
+    # Retrieval -------------------------------------------------------------------------------
+    @property
+    def reranker(self) -> CrossEncoderReranker:
+        if self._reranker is None:
+            self._reranker = CrossEncoderReranker()
+        return self._reranker
+
+    def _load_sidecar(self) -> BM25Sidecar:
+        """Load the sidecar, rebuilding it from the collection when missing, damaged or stale."""
+        path = sidecar_path(self.settings)
+        try:
+            sidecar = BM25Sidecar.load(path)
+        except ValueError as error:
+            self.notes.append(f"{error}; rebuilt it from the collection")
+        else:
+            count = self.store.count()
+            if count == len(sidecar) and (
+                count > _FINGERPRINT_CHECK_LIMIT
+                or sidecar.fingerprint
+                == fingerprint((c.chunk_id, c.content_hash) for c in self.store.iter_chunks())
+            ):
+                return sidecar
+            self.notes.append("BM25 sidecar did not match the collection; rebuilt it")
+        sidecar = rebuild_sidecar(self.store, self.analyzer)
+        sidecar.save(path)
+        return sidecar
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        if self._retriever is None:
+            if not self.store.exists() or self.store.count() == 0:
+                raise StudyragError(
+                    "the index is empty; run `studyrag ingest` (or `make run`) first"
+                )
+            self._retriever = HybridRetriever(
+                self.store,
+                self.embedder,
+                self._load_sidecar(),
+                self.analyzer,
+                self.reranker if self.settings.rerank else None,
+            )
+        return self._retriever
+
+    def search(
+        self,
+        query: str,
+        top_k: int | None = None,
+        mode: RetrievalMode | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> SearchResult:
+        """Ranked passages for a question, each with its dense/BM25/fused/rerank evidence."""
+        text = clean_query(query, self.settings.max_query_chars)
+        chosen = mode or self.settings.mode
+        if chosen is RetrievalMode.HYBRID_RERANK and not self.settings.rerank:
+            chosen = RetrievalMode.HYBRID
+        options = SearchOptions(
+            top_k=top_k or self.settings.top_k,
+            mode=chosen,
+            candidates=self.settings.candidates,
+            rerank_depth=self.settings.rerank_depth,
+            rrf_k=self.settings.rrf_k,
+            sources=frozenset(sources) if sources else None,
+        )
+        retriever = self.retriever
+        if chosen is RetrievalMode.HYBRID_RERANK and retriever.reranker is None:
+            retriever.reranker = self.reranker
+        return retriever.run(text, options)
+
+    def warm_up(self) -> float:
+        """Load models and the sidecar now (not on the first question); returns seconds taken."""
+        begin = time.perf_counter()
+        self.retriever.run("warm up", SearchOptions(top_k=1, mode=self.settings.mode))
+        return time.perf_counter() - begin
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> StudyPipeline:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

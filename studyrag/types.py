@@ -1,0 +1,126 @@
+"""Data passed between stages: chunks out of ingestion, hits out of retrieval."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+_POINT_NAMESPACE = uuid.UUID("5b3f8c1e-6a1d-4f7e-9a52-6c1b8e0d2a11")
+
+
+class StudyragError(Exception):
+    """An error the user can act on; its message is the one line they see."""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One retrievable passage: a question with its answer, or part of a long one.
+
+    ``start``/``end`` are character offsets into the source file's decoded text, so a citation can
+    point at the exact span; ``text`` is the cleaned passage shown to the user.
+    """
+
+    chunk_id: str
+    source: str
+    text: str
+    start: int
+    end: int
+    heading_path: tuple[str, ...] = ()
+    title: str = ""
+    kind: str = "prose"  # "qa", "outline" or "prose"
+    part: int = 0
+    n_parts: int = 1
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def heading(self) -> str:
+        """Heading path and title as one readable line."""
+        parts = [*self.heading_path]
+        if self.title and (not parts or parts[-1] != self.title):
+            parts.append(self.title)
+        return " > ".join(parts)
+
+    @property
+    def index_text(self) -> str:
+        """What the embedder and BM25 see: the heading context, then the passage."""
+        context = self.heading
+        if context and not self.text.startswith(self.title or "\0"):
+            return f"{context}\n{self.text}"
+        if self.heading_path:
+            return f"{' > '.join(self.heading_path)}\n{self.text}"
+        return self.text
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(f"{self.heading}\n{self.text}".encode()).hexdigest()[:16]
+
+    @property
+    def point_id(self) -> str:
+        """Qdrant point id: stable for a chunk id."""
+        return str(uuid.uuid5(_POINT_NAMESPACE, self.chunk_id))
+
+    def to_payload(self) -> dict[str, Any]:
+        payload = asdict(self)
+        payload["heading_path"] = list(self.heading_path)
+        payload["content_hash"] = self.content_hash
+        return payload
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Chunk:
+        names = cls.__dataclass_fields__
+        values = {k: v for k, v in payload.items() if k in names}
+        values["heading_path"] = tuple(values.get("heading_path", ()))
+        return cls(**values)
+
+
+@dataclass
+class Hit:
+    """A retrieved chunk with every score that explains why it was chosen."""
+
+    chunk: Chunk
+    score: float
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+    dense_score: float | None = None
+    bm25_score: float | None = None
+    fused_score: float | None = None
+    rerank_score: float | None = None
+
+    def to_dict(self, rank: int) -> dict[str, Any]:
+        """The CLI/JSON shape of a result."""
+        return {
+            "rank": rank,
+            "chunk_id": self.chunk.chunk_id,
+            "source": self.chunk.source,
+            "heading": self.chunk.heading,
+            "text": self.chunk.text,
+            "score": round(self.score, 6),
+            "start": self.chunk.start,
+            "end": self.chunk.end,
+            "dense_rank": self.dense_rank,
+            "bm25_rank": self.bm25_rank,
+            "fused_score": _round(self.fused_score),
+            "rerank_score": _round(self.rerank_score),
+        }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+@dataclass
+class SearchResult:
+    """Ranked hits for one query plus per-stage timings in milliseconds."""
+
+    query: str
+    hits: list[Hit]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "results": [hit.to_dict(rank) for rank, hit in enumerate(self.hits, start=1)],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }

@@ -1,0 +1,51 @@
+"""Shared fixtures: one real index over the real corpus, built once per test session."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from studyrag.pipeline import StudyPipeline
+from studyrag.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+GOLD = REPO / "eval" / "data" / "study_qa.jsonl"
+OFF_TOPIC = REPO / "eval" / "data" / "off_topic.jsonl"
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    """Settings isolated from the developer's environment and data folder."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=data_dir,
+        corpus_dir=overrides.pop("corpus_dir", CORPUS),  # type: ignore[arg-type]
+        **overrides,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture(scope="session")
+def corpus_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder holding the ingested corpus (built once, copied by tests that mutate)."""
+    data_dir = tmp_path_factory.mktemp("corpus-index")
+    with StudyPipeline(make_settings(data_dir)) as pipeline:
+        pipeline.ingest()
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def pipeline(corpus_index_dir: Path) -> Iterator[StudyPipeline]:
+    """A read-mostly pipeline over the ingested corpus, shared by the whole session."""
+    with StudyPipeline(make_settings(corpus_index_dir)) as shared:
+        yield shared
+
+
+@pytest.fixture
+def index_copy(corpus_index_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the ingested corpus index, for tests that change it."""
+    target = tmp_path / "data"
+    shutil.copytree(corpus_index_dir, target)
+    return target

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from studyrag.index.bm25_sidecar import BM25Sidecar
+from studyrag.index.manifest import Manifest
+from studyrag.ingest.pipeline import manifest_path, sidecar_path
+from studyrag.pipeline import StudyPipeline
+from studyrag.types import StudyragError
+from tests.conftest import CORPUS, make_settings
+
+SMALL = ["000_719700789a3e1e11.txt", "003_d47b52dac9159beb.txt"]
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name in SMALL:
+        shutil.copy(CORPUS / name, folder / name)
+    return folder
+
+
+@pytest.fixture
+def small_pipeline(tmp_path: Path, small_corpus: Path):
+    with StudyPipeline(make_settings(tmp_path / "data", corpus_dir=small_corpus)) as pipeline:
+        yield pipeline
+
+
+def _indexed(pipeline: StudyPipeline) -> dict[str, str]:
+    return {c.chunk_id: c.content_hash for c in pipeline.store.iter_chunks()}
+
+
+def test_incremental_reingest_skips_updates_and_deletes(small_pipeline, small_corpus) -> None:
+    first = small_pipeline.ingest()
+    assert sorted(first.added) == SMALL and first.chunks_written == first.chunks_total > 0
+    before = _indexed(small_pipeline)
+
+    again = small_pipeline.ingest()
+    assert again.chunks_written == 0 and sorted(again.unchanged) == SMALL
+    assert _indexed(small_pipeline) == before
+
+    doc = small_corpus / SMALL[0]
+    doc.write_text(
+        doc.read_text(encoding="utf-8") + "\n13. What is a zebra-crossing test?\n\nZebra.\n",
+        encoding="utf-8",
+    )
+    changed = small_pipeline.ingest()
+    assert changed.updated == [SMALL[0]] and changed.unchanged == [SMALL[1]]
+    assert 0 < changed.chunks_written < first.chunks_written
+    hits = small_pipeline.search("zebra-crossing test", top_k=1)
+    assert "Zebra." in hits.hits[0].chunk.text
+
+    doc.unlink()
+    removed = small_pipeline.ingest()
+    assert removed.deleted == [SMALL[0]]
+    left = small_pipeline.store.iter_chunks()
+    assert {c.source for c in left} == {SMALL[1]}
+    sidecar = BM25Sidecar.load(sidecar_path(small_pipeline.settings))
+    assert set(sidecar.sources) == {SMALL[1]}
+    assert len(sidecar) == small_pipeline.store.count() == removed.chunks_total
+
+
+def test_bad_files_are_skipped_and_the_index_stays_intact(small_pipeline, small_corpus) -> None:
+    small_pipeline.ingest()
+    before = _indexed(small_pipeline)
+    (small_corpus / "empty.txt").write_bytes(b"")
+    (small_corpus / "binary.txt").write_bytes(b"\x00\x01\x02PK" * 100)
+    (small_corpus / "noise.md").write_bytes(bytes(range(128, 256)) * 10)
+    (small_corpus / "table.xlsx").write_bytes(b"PK\x03\x04")
+    with (small_corpus / "huge.txt").open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    (small_corpus / "good.md").write_text("# Notes\n\nQ1. What is a quokka?\n\nA marsupial.\n")
+
+    report = small_pipeline.ingest([small_corpus, small_corpus / "missing.txt"])
+    reasons = {Path(path).name: reason for path, reason in report.skipped}
+    assert set(reasons) == {
+        "empty.txt",
+        "binary.txt",
+        "noise.md",
+        "table.xlsx",
+        "huge.txt",
+        "missing.txt",
+    }
+    assert "over the 20 MB limit" in reasons["huge.txt"]
+    assert reasons["missing.txt"] == "no such file or folder"
+    assert report.added == ["good.md"]
+    after = _indexed(small_pipeline)
+    assert before.items() <= after.items()  # nothing indexed before was lost
+    assert len(after) == len(before) + report.chunks_written
+
+
+def test_a_file_that_turns_bad_keeps_its_indexed_chunks(small_pipeline, small_corpus) -> None:
+    small_pipeline.ingest()
+    before = _indexed(small_pipeline)
+    (small_corpus / SMALL[0]).write_bytes(b"\x00" * 64)
+    report = small_pipeline.ingest()
+    assert [Path(p).name for p, _ in report.skipped] == [SMALL[0]]
+    assert _indexed(small_pipeline) == before
+
+
+def test_damaged_manifest_and_sidecar_are_rebuilt(small_pipeline) -> None:
+    small_pipeline.ingest()
+    before = _indexed(small_pipeline)
+    manifest_path(small_pipeline.settings).write_text("{not json", encoding="utf-8")
+    sidecar_path(small_pipeline.settings).write_text("[]", encoding="utf-8")
+    report = small_pipeline.ingest()
+    assert any("manifest" in note and "corrupted" in note for note in report.notes)
+    assert _indexed(small_pipeline) == before
+    manifest = Manifest.load(manifest_path(small_pipeline.settings))
+    assert manifest is not None and manifest.chunk_count == len(before)
+    assert len(BM25Sidecar.load(sidecar_path(small_pipeline.settings))) == len(before)
+
+
+def test_second_ingest_on_a_held_lock_is_refused(small_pipeline) -> None:
+    from filelock import FileLock
+
+    lock = small_pipeline.settings.index_dir / "ingest.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(lock)), pytest.raises(StudyragError, match="another ingest"):
+        small_pipeline.ingest()
+
+
+def test_a_second_process_on_the_same_local_store_gets_a_clear_error(tmp_path, small_pipeline):
+    import subprocess
+    import sys
+
+    small_pipeline.ingest()
+    code = (
+        "from studyrag.pipeline import StudyPipeline\n"
+        "from studyrag.settings import Settings\n"
+        "from studyrag.types import StudyragError\n"
+        "try:\n"
+        f"    StudyPipeline(Settings(data_dir={str(small_pipeline.settings.data_dir)!r}))\n"
+        "except StudyragError as e:\n"
+        "    print('ERR', e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "ERR the index at" in out.stdout and "open in another studyrag process" in out.stdout

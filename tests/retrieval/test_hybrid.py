@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import pytest
+
+from studyrag.settings import RetrievalMode
+from studyrag.types import StudyragError
+
+Q001 = "001_2c438f64575affed.txt"
+
+
+def test_hybrid_rerank_hits_explain_themselves(pipeline) -> None:
+    result = pipeline.search("What is the KV cache and why does it matter for inference?", top_k=5)
+    assert len(result.hits) == 5
+    top = result.hits[0]
+    assert "KV cache" in top.chunk.text or "KV Cache" in top.chunk.text
+    for hit in result.hits:
+        assert hit.rerank_score is not None and hit.fused_score is not None
+        assert hit.dense_rank is not None or hit.bm25_rank is not None
+        assert hit.score == hit.rerank_score
+    scores = [h.rerank_score for h in result.hits]
+    assert scores == sorted(scores, reverse=True)
+    assert {"embed", "dense", "bm25", "fusion", "rerank", "total"} <= set(result.timings_ms)
+
+
+@pytest.mark.parametrize("mode", list(RetrievalMode))
+def test_every_mode_returns_ranked_hits(pipeline, mode) -> None:
+    result = pipeline.search("reciprocal rank fusion", top_k=3, mode=mode)
+    assert len(result.hits) == 3
+    if mode is RetrievalMode.BM25:
+        assert all(h.bm25_rank is not None and h.dense_rank is None for h in result.hits)
+    if mode is RetrievalMode.DENSE:
+        assert all(h.dense_rank is not None and h.bm25_rank is None for h in result.hits)
+    if mode is not RetrievalMode.HYBRID_RERANK:
+        assert all(h.rerank_score is None for h in result.hits)
+        fused = [h.fused_score for h in result.hits]
+        assert fused == sorted(fused, reverse=True)
+
+
+def test_keyword_question_finds_the_missing_heading_answer(pipeline) -> None:
+    result = pipeline.search("How is the RRF score computed for hybrid search?", top_k=3)
+    top = result.hits[0].chunk
+    assert top.source == Q001 and top.metadata.get("heading_missing") is True
+
+
+def test_source_filter_limits_every_stage(pipeline) -> None:
+    only = "003_d47b52dac9159beb.txt"
+    result = pipeline.search("KV cache", top_k=5, sources=[only])
+    assert result.hits and all(h.chunk.source == only for h in result.hits)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [("", "empty"), ("   \n\t", "empty"), ("\x00\x01\x02", "empty"), ("x" * 100_000, "characters")],
+)
+def test_bad_questions_get_one_clear_error(pipeline, query, message) -> None:
+    with pytest.raises(StudyragError, match=message):
+        pipeline.search(query)
