@@ -21,6 +21,7 @@ from studyrag.index.bm25_sidecar import BM25Sidecar
 from studyrag.index.lexical import LexicalAnalyzer
 from studyrag.index.manifest import Manifest, ManifestEntry
 from studyrag.index.qdrant_store import QdrantStore
+from studyrag.index.sparse import SparseBM25Encoder
 from studyrag.ingest.chunker import ChunkerConfig, StructureChunker
 from studyrag.ingest.cleaner import clean_text
 from studyrag.ingest.loaders import (
@@ -32,10 +33,11 @@ from studyrag.ingest.loaders import (
     load_document,
     read_file_bytes,
 )
-from studyrag.settings import Settings
+from studyrag.settings import LexicalBackend, Settings
 from studyrag.types import Chunk, StudyragError
 
 CHUNKER_VERSION = "structure-1"
+_WRITE_BATCH = 128
 Progress = Callable[[str, float], None]
 
 
@@ -102,6 +104,7 @@ class Ingestor:
         self.store = store
         self.embedder = embedder
         self.analyzer = analyzer
+        self.sparse = SparseBM25Encoder(analyzer, avgdl=settings.sparse_avgdl)
         self.chunker = StructureChunker(
             embedder.count_tokens,
             ChunkerConfig(settings.chunk_max_tokens, settings.chunk_overlap_tokens),
@@ -192,8 +195,13 @@ class Ingestor:
 
         if new_chunks:
             progress(f"embedding {len(new_chunks)} chunks", 0.1)
-            vectors = self._embed([c.index_text for c in new_chunks], progress)
-            self.store.upsert(new_chunks, vectors)
+            texts = [c.index_text for c in new_chunks]
+            vectors = self._embed(texts, progress)
+            sparse = [self.sparse.document(t) for t in texts]
+            for begin in range(0, len(new_chunks), _WRITE_BATCH):
+                end = begin + _WRITE_BATCH
+                self.store.upsert(new_chunks[begin:end], vectors[begin:end], sparse[begin:end])
+                progress(f"wrote {min(end, len(new_chunks))}/{len(new_chunks)} chunks", 0.9)
         report.chunks_written = len(new_chunks)
 
         now = time.time()
@@ -219,9 +227,12 @@ class Ingestor:
         for source in deleted:
             self.store.delete_chunks(manifest.entries.pop(source).chunk_ids)
             report.deleted.append(source)
+        if report.changed:
+            self._remove_strays(manifest, seen, report)
 
-        progress("updating the BM25 sidecar", 0.95)
-        self._sync_sidecar(manifest, report)
+        if self.settings.lexical_backend is LexicalBackend.SIDECAR:
+            progress("updating the BM25 sidecar", 0.95)
+            self._sync_sidecar(manifest, report)
         manifest.embedding_model = self.embedder.name
         manifest.chunker_version = CHUNKER_VERSION
         manifest.updated_at = now
@@ -230,6 +241,18 @@ class Ingestor:
         report.seconds = time.perf_counter() - started
         progress("done", 1.0)
         return report
+
+    def _remove_strays(self, manifest: Manifest, seen: set[str], report: IngestReport) -> None:
+        """Delete points of re-read files that the manifest does not list (an interrupted run)."""
+        expected = {c for entry in manifest.entries.values() for c in entry.chunk_ids}
+        stray = [
+            chunk_id
+            for chunk_id, source in self.store.chunk_sources().items()
+            if chunk_id not in expected and (source in seen or source in report.deleted)
+        ]
+        if stray:
+            self.store.delete_chunks(stray)
+            report.notes.append(f"removed {len(stray)} chunks left by an interrupted ingest")
 
     def _embed(self, texts: list[str], progress: Progress):
         import numpy as np

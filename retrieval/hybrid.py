@@ -1,14 +1,19 @@
-"""Hybrid retrieval: dense (Qdrant) + BM25 sidecar, fused by RRF, reranked by a cross-encoder."""
+"""Hybrid retrieval: dense + lexical candidates, fused by RRF, reranked by a cross-encoder.
+
+The lexical side is the rank-bm25 sidecar (embedded default, fused here) or Qdrant sparse vectors
+with the IDF modifier (scale-out: fused inside Qdrant by the Query API).
+"""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from studyrag.embedding import Embedder
 from studyrag.index.bm25_sidecar import BM25Sidecar
 from studyrag.index.lexical import LexicalAnalyzer
 from studyrag.index.qdrant_store import QdrantStore
+from studyrag.index.sparse import SparseBM25Encoder
 from studyrag.retrieval.fusion import reciprocal_rank_fusion
 from studyrag.retrieval.reranker import CrossEncoderReranker
 from studyrag.settings import RetrievalMode
@@ -22,13 +27,29 @@ class SearchOptions:
     top_k: int = 5
     mode: RetrievalMode = RetrievalMode.HYBRID_RERANK
     candidates: int = 40
-    rerank_depth: int = 30
+    rerank_depth: int = 20
     rrf_k: int = 60
     sources: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
-        if self.top_k < 1 or self.candidates < 1 or self.rerank_depth < 1:
-            raise ValueError("top_k, candidates and rerank_depth must be positive")
+        if self.top_k < 1 or self.candidates < 1 or self.rerank_depth < 1 or self.rrf_k < 1:
+            raise ValueError("top_k, candidates, rerank_depth and rrf_k must be positive")
+
+
+@dataclass
+class _Candidates:
+    chunks: dict[str, Chunk] = field(default_factory=dict)
+    dense: list[str] = field(default_factory=list)
+    lexical: list[str] = field(default_factory=list)
+    dense_scores: dict[str, float] = field(default_factory=dict)
+    lexical_scores: dict[str, float] = field(default_factory=dict)
+    fused: dict[str, float] = field(default_factory=dict)
+
+    def add(self, hits: list[tuple[Chunk, float]], ranking: list[str], scores: dict[str, float]):
+        for chunk, score in hits:
+            self.chunks[chunk.chunk_id] = chunk
+            ranking.append(chunk.chunk_id)
+            scores[chunk.chunk_id] = score
 
 
 class HybridRetriever:
@@ -38,82 +59,131 @@ class HybridRetriever:
         self,
         store: QdrantStore,
         embedder: Embedder,
-        sidecar: BM25Sidecar,
+        sidecar: BM25Sidecar | None,
         analyzer: LexicalAnalyzer,
         reranker: CrossEncoderReranker | None,
+        sparse: SparseBM25Encoder | None = None,
     ) -> None:
+        if sidecar is None and sparse is None:
+            raise ValueError("need a BM25 sidecar or a sparse encoder for the lexical side")
         self.store = store
         self.embedder = embedder
         self.sidecar = sidecar
         self.analyzer = analyzer
         self.reranker = reranker
+        self.sparse = sparse
 
     def run(self, query: str, options: SearchOptions) -> SearchResult:
         timings: dict[str, float] = {}
-        mode = options.mode
         sources = set(options.sources) if options.sources else None
-        chunks: dict[str, Chunk] = {}
-        dense_ranked: list[str] = []
-        bm25_ranked: list[str] = []
-        dense_scores: dict[str, float] = {}
-        bm25_scores: dict[str, float] = {}
-
-        if mode is not RetrievalMode.BM25:
-            begin = time.perf_counter()
-            vector = self.embedder.embed_query(query)
-            timings["embed"] = _ms(begin)
-            begin = time.perf_counter()
-            for chunk, score in self.store.search_dense(vector, options.candidates, sources):
-                chunks[chunk.chunk_id] = chunk
-                dense_ranked.append(chunk.chunk_id)
-                dense_scores[chunk.chunk_id] = score
-            timings["dense"] = _ms(begin)
-
-        if mode is not RetrievalMode.DENSE:
-            begin = time.perf_counter()
-            terms = self.analyzer(query)
-            for chunk_id, score in self.sidecar.search(terms, options.candidates, sources):
-                bm25_ranked.append(chunk_id)
-                bm25_scores[chunk_id] = score
-            missing = [c for c in bm25_ranked if c not in chunks]
-            if missing:
-                chunks.update((c.chunk_id, c) for c in self.store.get_chunks(missing))
-            timings["bm25"] = _ms(begin)
+        if self.sparse is not None:
+            found = self._candidates_in_qdrant(query, options, sources, timings)
+        else:
+            found = self._candidates_with_sidecar(query, options, sources, timings)
 
         begin = time.perf_counter()
-        dense_rank = {c: r for r, c in enumerate(dense_ranked, start=1)}
-        bm25_rank = {c: r for r, c in enumerate(bm25_ranked, start=1)}
-        fused = reciprocal_rank_fusion(
-            [r for r in (dense_ranked, bm25_ranked) if r], k=options.rrf_k
+        dense_rank = {c: r for r, c in enumerate(found.dense, start=1)}
+        lexical_rank = {c: r for r, c in enumerate(found.lexical, start=1)}
+        if not found.fused:
+            found.fused = reciprocal_rank_fusion(
+                [r for r in (found.dense, found.lexical) if r], k=options.rrf_k
+            )
+        ordered = sorted(
+            (c for c in found.fused if c in found.chunks), key=lambda c: -found.fused[c]
         )
-        ordered = sorted((c for c in fused if c in chunks), key=lambda c: (-fused[c], c))
         hits = [
             Hit(
-                chunk=chunks[c],
-                score=fused[c],
+                chunk=found.chunks[c],
+                score=found.fused[c],
                 dense_rank=dense_rank.get(c),
-                bm25_rank=bm25_rank.get(c),
-                dense_score=dense_scores.get(c),
-                bm25_score=bm25_scores.get(c),
-                fused_score=fused[c],
+                bm25_rank=lexical_rank.get(c),
+                dense_score=found.dense_scores.get(c),
+                bm25_score=found.lexical_scores.get(c),
+                fused_score=found.fused[c],
             )
             for c in ordered
         ]
-        timings["fusion"] = _ms(begin)
+        timings["fusion"] = timings.get("fusion", 0.0) + _ms(begin)
 
-        if mode is RetrievalMode.HYBRID_RERANK and self.reranker is not None and hits:
+        if options.mode is RetrievalMode.HYBRID_RERANK and self.reranker is not None and hits:
             begin = time.perf_counter()
-            head = hits[: options.rerank_depth]
-            scores = self.reranker.score(query, [h.chunk.index_text for h in head])
-            for hit, score in zip(head, scores, strict=True):
-                hit.rerank_score = float(score)
-                hit.score = float(score)
-            head.sort(key=lambda h: -h.score)
-            hits = head
+            hits = hits[: options.rerank_depth]
+            scores = self.reranker.score(query, [h.chunk.index_text for h in hits])
+            for hit, score in zip(hits, scores, strict=True):
+                hit.rerank_score = hit.score = float(score)
+            hits.sort(key=lambda h: -h.score)
             timings["rerank"] = _ms(begin)
 
         timings["total"] = sum(timings.values())
         return SearchResult(query=query, hits=hits[: options.top_k], timings_ms=timings)
+
+    def _candidates_with_sidecar(
+        self,
+        query: str,
+        options: SearchOptions,
+        sources: set[str] | None,
+        timings: dict[str, float],
+    ) -> _Candidates:
+        found = _Candidates()
+        if options.mode is not RetrievalMode.BM25:
+            begin = time.perf_counter()
+            vector = self.embedder.embed_query(query)
+            timings["embed"] = _ms(begin)
+            begin = time.perf_counter()
+            hits = self.store.search_dense(vector, options.candidates, sources)
+            found.add(hits, found.dense, found.dense_scores)
+            timings["dense"] = _ms(begin)
+        if options.mode is not RetrievalMode.DENSE:
+            assert self.sidecar is not None
+            begin = time.perf_counter()
+            for chunk_id, score in self.sidecar.search(
+                self.analyzer(query), options.candidates, sources
+            ):
+                found.lexical.append(chunk_id)
+                found.lexical_scores[chunk_id] = score
+            missing = [c for c in found.lexical if c not in found.chunks]
+            if missing:
+                found.chunks.update((c.chunk_id, c) for c in self.store.get_chunks(missing))
+            timings["bm25"] = _ms(begin)
+        return found
+
+    def _candidates_in_qdrant(
+        self,
+        query: str,
+        options: SearchOptions,
+        sources: set[str] | None,
+        timings: dict[str, float],
+    ) -> _Candidates:
+        assert self.sparse is not None
+        found = _Candidates()
+        sparse_vector = self.sparse.query(query)
+        if options.mode is RetrievalMode.BM25:
+            begin = time.perf_counter()
+            hits = self.store.search_sparse(sparse_vector, options.candidates, sources)
+            found.add(hits, found.lexical, found.lexical_scores)
+            timings["bm25"] = _ms(begin)
+            return found
+        begin = time.perf_counter()
+        vector = self.embedder.embed_query(query)
+        timings["embed"] = _ms(begin)
+        begin = time.perf_counter()
+        if options.mode is RetrievalMode.DENSE:
+            hits = self.store.search_dense(vector, options.candidates, sources)
+            found.add(hits, found.dense, found.dense_scores)
+            timings["dense"] = _ms(begin)
+            return found
+        fused, dense_ids, sparse_ids = self.store.search_fused(
+            vector, sparse_vector, options.candidates, options.candidates, sources, options.rrf_k
+        )
+        by_point = {chunk.point_id: chunk.chunk_id for chunk, _ in fused}
+        for chunk, score in fused:
+            found.chunks[chunk.chunk_id] = chunk
+            found.fused[chunk.chunk_id] = score
+        # Keep every position so ranks stay true; ids outside the fused list never match a hit.
+        found.dense = [by_point.get(p, p) for p in dense_ids]
+        found.lexical = [by_point.get(p, p) for p in sparse_ids]
+        timings["fusion"] = _ms(begin)  # dense + sparse + RRF, one Qdrant round trip
+        return found
 
 
 def _ms(begin: float) -> float:

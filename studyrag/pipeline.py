@@ -13,6 +13,7 @@ from studyrag.index.bm25_sidecar import BM25Sidecar, fingerprint
 from studyrag.index.lexical import LexicalAnalyzer
 from studyrag.index.manifest import Manifest
 from studyrag.index.qdrant_store import QdrantStore, open_client
+from studyrag.index.sparse import SparseBM25Encoder
 from studyrag.ingest.pipeline import (
     Ingestor,
     IngestReport,
@@ -23,7 +24,7 @@ from studyrag.ingest.pipeline import (
 )
 from studyrag.retrieval.hybrid import HybridRetriever, SearchOptions
 from studyrag.retrieval.reranker import CrossEncoderReranker
-from studyrag.settings import RetrievalMode, Settings
+from studyrag.settings import LexicalBackend, RetrievalMode, Settings
 from studyrag.types import SearchResult, StudyragError
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -133,12 +134,16 @@ class StudyPipeline:
                 raise StudyragError(
                     "the index is empty; run `studyrag ingest` (or `make run`) first"
                 )
+            in_qdrant = self.settings.lexical_backend is LexicalBackend.QDRANT_SPARSE
             self._retriever = HybridRetriever(
                 self.store,
                 self.embedder,
-                self._load_sidecar(),
+                None if in_qdrant else self._load_sidecar(),
                 self.analyzer,
                 self.reranker if self.settings.rerank else None,
+                SparseBM25Encoder(self.analyzer, avgdl=self.settings.sparse_avgdl)
+                if in_qdrant
+                else None,
             )
         return self._retriever
 
@@ -146,12 +151,12 @@ class StudyPipeline:
         self,
         query: str,
         top_k: int | None = None,
-        mode: RetrievalMode | None = None,
+        mode: RetrievalMode | str | None = None,
         sources: Sequence[str] | None = None,
     ) -> SearchResult:
         """Ranked passages for a question, each with its dense/BM25/fused/rerank evidence."""
         text = clean_query(query, self.settings.max_query_chars)
-        chosen = mode or self.settings.mode
+        chosen = RetrievalMode(mode) if mode else self.settings.mode
         if chosen is RetrievalMode.HYBRID_RERANK and not self.settings.rerank:
             chosen = RetrievalMode.HYBRID
         options = SearchOptions(

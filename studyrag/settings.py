@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     collection: str = Field("study", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     embedding_model: EmbeddingModelName = EmbeddingModelName.MINILM  # wins on the gold set
     lexical_backend: LexicalBackend = LexicalBackend.SIDECAR
+    sparse_avgdl: float = Field(120.0, gt=0)  # BM25 length normalisation of sparse vectors
     embed_batch_size: int = Field(32, ge=1, le=512)
 
     # Ingestion.
@@ -82,7 +83,7 @@ class Settings(BaseSettings):
     local_model_path: Path | None = None
     answer_max_sentences: int = Field(5, ge=1, le=20)
     # Refusal: best score under the threshold of its type -> "the corpus does not cover it".
-    # Calibrated on the gold set vs off-topic questions: `python -m studyrag.eval.calibrate_refusal`.
+    # Calibrated on gold vs off-topic questions: `python -m studyrag.eval.calibrate_refusal`.
     refusal: bool = True
     refusal_min_rerank: float = -6.0  # cross-encoder logit (hybrid+rerank)
     refusal_min_dense_minilm: float = Field(0.45, ge=-1, le=1)  # cosine when rerank is off
@@ -98,6 +99,21 @@ class Settings(BaseSettings):
     history_turns: int = Field(3, ge=0, le=20)  # earlier turns sent to an LLM to condense
     local_context_tokens: int = Field(4096, ge=512, le=32_768)
     local_threads: int = Field(2, ge=1, le=64)
+
+    # Study mode (`studyrag quiz`, the Practice page). Progress lives in data_dir/quiz_db_name.
+    # Credit per key point: combined similarity (cosine and IDF term recall) mapped linearly from
+    # `low` (nothing) to `high` (covered). Calibrated on the bank: `python -m studyrag.quiz.calibrate`.
+    quiz_db_name: str = Field("quiz.sqlite3", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    quiz_lexical_weight: float = Field(0.3, ge=0, le=1)
+    quiz_credit_low_minilm: float = Field(0.45, ge=-1, le=1)
+    quiz_credit_high_minilm: float = Field(0.70, ge=-1, le=1)
+    quiz_credit_low_bge: float = Field(0.60, ge=-1, le=1)
+    quiz_credit_high_bge: float = Field(0.80, ge=-1, le=1)
+    quiz_max_answer_chars: int = Field(8000, ge=100, le=100_000)
+    quiz_outline_passages: int = Field(3, ge=1, le=20)  # passages graded against (outline)
+    quiz_outline_points: int = Field(8, ge=1, le=50)  # key points kept from those passages
+    quiz_pass_score: int = Field(70, ge=0, le=100)  # at or over: up a box; under: "weak"
+    quiz_fail_score: int = Field(50, ge=0, le=100)  # under: back to the first box
 
     # Evaluation: the RAGAS judge, any OpenAI-compatible endpoint (unset = LLM-free metrics only).
     judge_base_url: str | None = None

@@ -115,6 +115,26 @@ class QdrantStore:
             if offset is None:
                 break
 
+    def chunk_sources(self, batch: int = 2048) -> dict[str, str]:
+        """``chunk_id -> source`` for every point (reads two payload fields only)."""
+        found: dict[str, str] = {}
+        if not self.exists():
+            return found
+        offset = None
+        while True:
+            records, offset = self.client.scroll(
+                self.name,
+                limit=batch,
+                offset=offset,
+                with_payload=["chunk_id", _SOURCE_FIELD],
+                with_vectors=False,
+            )
+            for record in records:
+                payload = record.payload or {}
+                found[str(payload.get("chunk_id"))] = str(payload.get(_SOURCE_FIELD))
+            if offset is None:
+                return found
+
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         ids = [Chunk(c, "", "", 0, 0).point_id for c in chunk_ids]
         records = self.client.retrieve(self.name, ids=ids, with_payload=True, with_vectors=False)
@@ -142,6 +162,60 @@ class QdrantStore:
             with_payload=True,
         )
         return [(Chunk.from_payload(p.payload or {}), float(p.score)) for p in response.points]
+
+    def search_sparse(
+        self, vector: models.SparseVector, limit: int, sources: set[str] | None = None
+    ) -> list[tuple[Chunk, float]]:
+        response = self.client.query_points(
+            self.name,
+            query=vector,
+            using=SPARSE,
+            limit=limit,
+            query_filter=self.source_filter(sources),
+            with_payload=True,
+        )
+        return [(Chunk.from_payload(p.payload or {}), float(p.score)) for p in response.points]
+
+    def search_fused(
+        self,
+        dense: np.ndarray,
+        sparse: models.SparseVector,
+        limit: int,
+        candidates: int,
+        sources: set[str] | None = None,
+        rrf_k: int = 60,
+    ) -> tuple[list[tuple[Chunk, float]], list[str], list[str]]:
+        """Dense and sparse candidates fused by RRF inside Qdrant (one round trip).
+
+        Returns the fused hits and, to explain them, the dense and sparse rankings (chunk ids).
+        """
+        query_filter = self.source_filter(sources)
+        dense_query = models.Prefetch(
+            query=dense.tolist(), using=DENSE, limit=candidates, filter=query_filter
+        )
+        sparse_query = models.Prefetch(
+            query=sparse, using=SPARSE, limit=candidates, filter=query_filter
+        )
+        requests = [
+            models.QueryRequest(
+                prefetch=[dense_query, sparse_query],
+                # Qdrant scores 1 / (rank + k - 1); k + 1 gives the textbook 1 / (k + rank).
+                query=models.RrfQuery(rrf=models.Rrf(k=rrf_k + 1)),
+                limit=limit,
+                with_payload=True,
+            ),
+            models.QueryRequest(
+                query=dense.tolist(), using=DENSE, limit=candidates, filter=query_filter
+            ),
+            models.QueryRequest(query=sparse, using=SPARSE, limit=candidates, filter=query_filter),
+        ]
+        fused, dense_only, sparse_only = self.client.query_batch_points(self.name, requests)
+        hits = [(Chunk.from_payload(p.payload or {}), float(p.score)) for p in fused.points]
+        return (
+            hits,
+            [str(p.id) for p in dense_only.points],
+            [str(p.id) for p in sparse_only.points],
+        )
 
     def close(self) -> None:
         self.client.close()
