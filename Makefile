@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export RAGAS_DO_NOT_TRACK := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup ingest run test test-fast lint gate bench bench-scifact clean
+.PHONY: chromium setup ingest run test test-fast lint gate bench bench-scifact clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,10 @@ run: ingest
 	$(BIN)/streamlit run app.py --server.headless true --server.address 127.0.0.1 \
 		--browser.gatherUsageStats false
 
-test: setup
+chromium:
+	bash scripts/ensure_chromium.sh
+
+test: setup chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -38,6 +41,7 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/bench_retrieval.py
+	$(BIN)/python bench/bench_answer.py
 
 clean:
 	rm -rf .studyrag .pytest_cache .ruff_cache

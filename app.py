@@ -1,33 +1,439 @@
-"""studyrag Streamlit app (search page; the chat assistant builds on the same pipeline)."""
+"""studyrag: the study assistant chat (``make run``).
+
+One pipeline per server process holds THE Qdrant local client (local mode allows one client per
+storage folder); questions, the first-run ingest and the re-index button all go through it.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
 import streamlit as st
+from pydantic import ValidationError
 
-from studyrag.pipeline import StudyPipeline
-from studyrag.settings import Settings
+from studyrag.assistant import Assistant
+from studyrag.generate.base import Answer
+from studyrag.ingest.loaders import SUPPORTED_SUFFIXES, discover
+from studyrag.ingest.pipeline import IngestReport
+from studyrag.pipeline import IndexStatus, StudyPipeline, clean_query
+from studyrag.settings import GeneratorBackend, Settings
 from studyrag.types import StudyragError
+from studyrag.ui import chat, state
+from studyrag.ui.feedback import DOWN, UP, FeedbackStore, feedback_path
+from studyrag.ui.markdown import (
+    answer_to_markdown,
+    code_span,
+    escape_markdown,
+    text_to_markdown,
+)
+
+PracticePage = Callable[[StudyPipeline, Settings], None]
+try:  # the Practice page lands separately; the app works without it
+    from studyrag.quiz.ui import render_practice_page as _practice
+except ImportError:
+    _practice = None
+render_practice_page: PracticePage | None = _practice
+
+log = logging.getLogger("studyrag.app")
+
+EXAMPLES = (
+    "How does RoPE inject position information into attention?",
+    "Why did LLaMA-style models switch from LayerNorm to RMSNorm?",
+    "How does DPO manage to skip training a separate reward model?",
+)
+BACKEND_LABELS = {
+    GeneratorBackend.EXTRACTIVE.value: "Extractive: quotes the passages (offline, instant)",
+    GeneratorBackend.OPENAI.value: "OpenAI-compatible endpoint",
+    GeneratorBackend.LOCAL.value: "Local SmolLM2 (llama.cpp)",
+}
 
 
-@st.cache_resource(show_spinner="Loading the index and models...")
-def get_pipeline() -> StudyPipeline:
-    """One pipeline (one Qdrant client) per server process."""
-    pipeline = StudyPipeline(Settings())
-    pipeline.warm_up()
-    return pipeline
+@dataclass(frozen=True)
+class AskOptions:
+    """What the sidebar chose for the next question."""
+
+    backend: str
+    top_k: int
+    rerank: bool
+    sources: tuple[str, ...] = ()
+    overrides: dict[str, Any] = field(default_factory=dict)
 
 
-st.set_page_config(page_title="studyrag", page_icon="📚")
-st.title("studyrag")
-query = st.chat_input("Ask a question about the study corpus")
-if query:
+# Loading --------------------------------------------------------------------------------------
+def load_settings() -> Settings:
+    """Settings from ``STUDYRAG_*``; a bad value stops the page with one clear line."""
     try:
-        result = get_pipeline().search(query)
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
+        st.error(f"Invalid setting `{where}`: {first.get('msg')}", icon=":material/error:")
+        st.stop()
+        raise
+
+
+def load_pipeline(settings: Settings) -> StudyPipeline:
+    """The cached pipeline; an index held by another process is reported, not crashed on."""
+    try:
+        with st.spinner("Loading the index and models (once per server start)…"):
+            return state.get_pipeline(settings)
+    except RuntimeError as error:
+        st.error(
+            f"The index folder `{settings.qdrant_path}` is open in another process "
+            "(a running `studyrag` command or a second app). Stop it, then reload this page.",
+            icon=":material/lock:",
+        )
+        log.warning("cannot open the index: %s", error)
     except StudyragError as error:
-        st.error(str(error))
+        st.error(str(error), icon=":material/error:")
+    st.stop()
+    raise AssertionError("unreachable")
+
+
+def corpus_files(settings: Settings) -> list[str]:
+    """Files of the corpus folder that ingestion would read."""
+    if not settings.corpus_dir.is_dir():
+        return []
+    files, _refused, _roots = discover([settings.corpus_dir])
+    return [f.source for f in files if f.path.suffix.lower() in SUPPORTED_SUFFIXES]
+
+
+def run_ingest(settings: Settings, pipeline: StudyPipeline) -> IngestReport | None:
+    """Incremental ingest in this process, through the cached pipeline, with a progress bar."""
+    bar = st.progress(0.0, text="Reading the corpus…")
+
+    def progress(message: str, fraction: float) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
+    try:
+        with state.holding(state.index_lock(settings), "Waiting for answers in progress…"):
+            report = pipeline.ingest(progress=progress)
+            if pipeline.store.count():
+                pipeline.warm_up()  # reload the BM25 sidecar now, not on the next question
+    except StudyragError as error:
+        st.error(str(error), icon=":material/error:")
+        return None
+    finally:
+        bar.empty()
+    state.clear_assistants()
+    return report
+
+
+def ensure_index(settings: Settings, pipeline: StudyPipeline) -> IndexStatus:
+    """First run: build the index with a progress bar; an empty corpus stops with a hint."""
+    status = pipeline.status()
+    if status.chunks:
+        return status
+    files = corpus_files(settings)
+    if not files:
+        st.info(
+            f"The corpus folder {code_span(str(settings.corpus_dir))} has no documents "
+            "yet. Add `.txt`, `.md`, `.pdf`, `.docx` or `.html` files there, then press "
+            "**Re-index** in the sidebar.",
+            icon=":material/folder_open:",
+        )
+        return status
+    st.info(
+        f"First run: indexing {len(files)} documents. This takes a minute once; "
+        "later starts only re-read files that changed.",
+        icon=":material/hourglass_top:",
+    )
+    report = run_ingest(settings, pipeline)
+    if report is not None:
+        st.session_state["last_reindex"] = report.summary()
+        st.rerun()
+    return pipeline.status()
+
+
+# Sidebar --------------------------------------------------------------------------------------
+def _request_reindex() -> None:
+    st.session_state["reindex_requested"] = True
+
+
+def _ago(timestamp: float) -> str:
+    minutes = (time.time() - timestamp) / 60
+    if minutes < 1:
+        return "just now"
+    if minutes < 90:
+        return f"{minutes:.0f} min ago"
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.0f} h ago"
+    return f"{minutes / 1440:.0f} days ago"
+
+
+def render_index_panel(status: IndexStatus) -> None:
+    """Files, chunks and last ingest, plus the re-index button."""
+    st.subheader("Index", divider="gray")
+    left, right = st.columns(2)
+    left.metric("Files", len(status.files))
+    right.metric("Chunks", f"{status.chunks:,}")
+    if status.last_ingest:
+        when = datetime.fromtimestamp(status.last_ingest).strftime("%Y-%m-%d %H:%M")
+        st.caption(f"Last ingest: {when} ({_ago(status.last_ingest)})")
     else:
-        for rank, hit in enumerate(result.hits, start=1):
-            with st.expander(
-                f"[{rank}] {hit.chunk.source} — {hit.chunk.heading}", expanded=rank == 1
-            ):
-                st.text(hit.chunk.text)
+        st.caption("Not ingested yet.")
+    st.caption(
+        f"Model {code_span(status.embedding_model)} · collection {code_span(status.collection)}"
+    )
+    for note in status.notes:
+        st.caption(f":material/warning: {escape_markdown(note)}")
+    st.button(
+        "Re-index",
+        key="reindex",
+        icon=":material/sync:",
+        help="Re-read the corpus folder: new and changed files are embedded, deleted ones removed.",
+        on_click=_request_reindex,
+        width="stretch",
+    )
+    if st.session_state.get("last_reindex"):
+        st.caption(escape_markdown(st.session_state["last_reindex"]))
+
+
+def render_feedback_panel(settings: Settings) -> None:
+    """Vote counts and the export of up-voted answers as gold questions."""
+    store = FeedbackStore.for_settings(settings)
+    counts = store.counts()
+    st.subheader("Feedback", divider="gray")
+    st.caption(
+        f":material/thumb_up: {counts[UP]} · :material/thumb_down: {counts[DOWN]} · "
+        f"kept in {code_span(feedback_path(settings).name)} in the data folder",
+        help=str(feedback_path(settings)),
+    )
+    gold = store.export_gold()
+    st.download_button(
+        "Export as gold set",
+        data=gold or "",
+        file_name="feedback_gold.jsonl",
+        mime="application/jsonl",
+        icon=":material/download:",
+        disabled=not gold,
+        help="Up-voted answers in the eval/data/study_qa.jsonl format.",
+        width="stretch",
+    )
+
+
+def backend_overrides(settings: Settings, backend: str) -> dict[str, Any]:
+    """The chosen backend's own settings."""
+    if backend == GeneratorBackend.OPENAI.value:
+        url = st.text_input(
+            "Base URL",
+            value=settings.openai_base_url or "",
+            key="openai_base_url",
+            placeholder="http://127.0.0.1:8000/v1",
+        )
+        model = st.text_input("Model", value=settings.openai_model, key="openai_model")
+        key = st.text_input(
+            "API key",
+            type="password",
+            key="openai_api_key",
+            placeholder="from STUDYRAG_OPENAI_API_KEY" if settings.openai_api_key else "",
+        )
+        values: dict[str, Any] = {"openai_base_url": url.strip() or None, "openai_model": model}
+        if key:
+            values["openai_api_key"] = key
+        return values
+    if backend == GeneratorBackend.LOCAL.value:
+        path = st.text_input(
+            "GGUF model path",
+            value=str(settings.local_model_path or ""),
+            key="local_model_path",
+        )
+        return {"local_model_path": path.strip() or None}
+    sentences = st.slider(
+        "Sentences per answer", 1, 10, settings.answer_max_sentences, key="answer_max_sentences"
+    )
+    return {"answer_max_sentences": sentences}
+
+
+def render_ask_options(settings: Settings, status: IndexStatus) -> AskOptions:
+    """Backend and its settings, top-k, rerank and the document filter."""
+    st.subheader("Answering", divider="gray")
+    backends = [b.value for b in GeneratorBackend]
+    backend = st.selectbox(
+        "Backend",
+        backends,
+        index=backends.index(settings.backend.value),
+        format_func=lambda b: BACKEND_LABELS.get(b, b),
+        key="backend",
+    )
+    overrides = backend_overrides(settings, backend)
+    top_k = st.slider("Passages (top-k)", 1, 20, settings.top_k, key="top_k")
+    rerank = st.toggle(
+        "Cross-encoder rerank",
+        value=settings.rerank,
+        key="rerank",
+        disabled=not settings.rerank,
+        help="Re-score the fused candidates with the cross-encoder (STUDYRAG_RERANK).",
+    )
+    sources = st.multiselect(
+        "Only these documents",
+        status.files,
+        key="sources",
+        placeholder="All documents",
+    )
+    return AskOptions(backend, top_k, rerank, tuple(sources), overrides)
+
+
+# Asking ---------------------------------------------------------------------------------------
+def assistant_for(settings: Settings, pipeline: StudyPipeline, options: AskOptions) -> Assistant:
+    chosen = settings.model_copy(update=options.overrides)
+    return state.get_assistant(chosen, pipeline, options.rerank)
+
+
+def stream_answer(
+    assistant: Assistant,
+    question: str,
+    options: AskOptions,
+    slot: Any,
+    history: list[tuple[str, str]],
+) -> Answer:
+    """Show the answer as it is written; return the final validated Answer."""
+    slot.caption("Searching the corpus…")
+    text = ""
+    for piece in assistant.ask_stream(
+        question,
+        history=history,
+        backend=GeneratorBackend(options.backend),
+        sources=list(options.sources) or None,
+        top_k=options.top_k,
+    ):
+        if isinstance(piece, Answer):
+            return piece
+        text += piece
+        slot.markdown(answer_to_markdown(text) + " ▌")
+    raise StudyragError("the assistant stopped without an answer; please ask again")
+
+
+def failure_message(backend: str, error: Exception) -> str:
+    """One line for an answer backend that failed (endpoint down, bad key, timeout...)."""
+    detail = str(error).strip() or type(error).__name__
+    if backend == GeneratorBackend.EXTRACTIVE.value:
+        return f"Could not answer: {detail}"
+    return (
+        f"The {backend} backend failed: {detail}. Check its settings in the sidebar, or switch "
+        "to the extractive backend, which needs no language model."
+    )
+
+
+def ask(settings: Settings, pipeline: StudyPipeline, options: AskOptions, question: str) -> None:
+    """Run one turn: stream the answer into a new message, then keep it in the history."""
+    turn = state.Turn(question=question, backend=options.backend)
+    history = state.history(settings.history_turns)
+    with st.chat_message("user"):
+        st.markdown(text_to_markdown(question))
+    with st.chat_message("assistant"):
+        slot = st.empty()
+        begin = time.perf_counter()
+        try:
+            clean_query(question, settings.max_query_chars)
+        except StudyragError as error:
+            turn.error = str(error)  # the question itself: not the backend's fault
+        else:
+            try:
+                with state.holding(state.index_lock(settings), "Re-indexing; you are next…"):
+                    assistant = assistant_for(settings, pipeline, options)
+                    turn.answer = stream_answer(assistant, question, options, slot, history)
+            except StudyragError as error:
+                turn.error = failure_message(options.backend, error)
+            except Exception as error:  # an endpoint or model failure must not end the chat
+                log.exception("answer backend %s failed", options.backend)
+                turn.error = failure_message(options.backend, error)
+        turn.seconds = time.perf_counter() - begin
+        state.turns().append(turn)
+        with slot.container():
+            if turn.answer is not None:
+                chat.render_answer(settings, turn, turn.answer)
+            else:
+                chat.render_error(turn)
+
+
+def _queue_example(question: str) -> None:
+    st.session_state["pending_question"] = question
+
+
+def render_welcome() -> None:
+    """The empty chat: what this is, and a few questions to start with."""
+    with st.chat_message("assistant"):
+        st.markdown(
+            "Ask anything about the LLM interview notes. Every answer quotes the notes and "
+            "cites them **[n]**; open a source to see the passage in its document. "
+            "Questions the notes don't cover get an honest *not in the corpus*."
+        )
+        with st.container(horizontal=True, gap="small"):
+            for number, example in enumerate(EXAMPLES):
+                st.button(
+                    example,
+                    key=f"example-{number}",
+                    on_click=_queue_example,
+                    args=(example,),
+                    type="secondary",
+                )
+
+
+def ask_page(settings: Settings, pipeline: StudyPipeline, status: IndexStatus, box: Any) -> None:
+    """The chat."""
+    with box:
+        options = render_ask_options(settings, status)
+    st.title("Study assistant")
+    if not status.chunks:
+        st.chat_input("Add documents to the corpus first", disabled=True)
+        return
+    st.caption(
+        f"Grounded answers from {len(status.files)} documents ({status.chunks:,} passages), "
+        "with citations you can open."
+    )
+    typed = st.chat_input("Ask a study question…", key="question", submit_mode="stop")
+    question = typed or st.session_state.pop("pending_question", None)
+    if not state.turns() and not question:
+        render_welcome()
+    for turn in state.turns():
+        chat.render_turn(settings, turn)
+    if question:
+        ask(settings, pipeline, options, question)
+
+
+# Page -----------------------------------------------------------------------------------------
+def main() -> None:
+    st.set_page_config(
+        page_title="studyrag · study assistant",
+        page_icon=":material/school:",
+        layout="centered",
+        initial_sidebar_state="expanded",
+    )
+    settings = load_settings()
+    pipeline = load_pipeline(settings)
+    options_box = st.sidebar.container()
+    with st.sidebar:
+        if st.session_state.pop("reindex_requested", False):
+            report = run_ingest(settings, pipeline)
+            if report is not None:
+                st.session_state["last_reindex"] = report.summary()
+    status = ensure_index(settings, pipeline)
+    if status.chunks:
+        state.warm_up(settings, pipeline)
+    with st.sidebar:
+        render_index_panel(status)
+        render_feedback_panel(settings)
+
+    def ask_view() -> None:
+        ask_page(settings, pipeline, status, options_box)
+
+    pages = [st.Page(ask_view, title="Ask", icon=":material/forum:", url_path="ask", default=True)]
+    if render_practice_page is not None and status.chunks:
+        practice = render_practice_page
+
+        def practice_view() -> None:
+            practice(pipeline, settings)
+
+        pages.append(
+            st.Page(practice_view, title="Practice", icon=":material/school:", url_path="practice")
+        )
+    st.navigation(pages, position="top").run()
+
+
+main()

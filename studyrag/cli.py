@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from pydantic import ValidationError
 
-from studyrag.settings import EmbeddingModelName, RetrievalMode, Settings
+from studyrag.settings import EmbeddingModelName, GeneratorBackend, RetrievalMode, Settings
 from studyrag.types import StudyragError
 
 if TYPE_CHECKING:
+    from studyrag.generate.base import Answer
     from studyrag.pipeline import StudyPipeline
 
 app = typer.Typer(
@@ -176,6 +177,65 @@ def search(
                 typer.echo(json.dumps(data, ensure_ascii=False))
             else:
                 _print_result(data)
+
+    _with_pipeline(settings, work)
+
+
+def _answer_json(answer: Answer) -> dict[str, Any]:
+    """The documented shape, plus the nearest passages when the answer is a refusal."""
+    from studyrag.generate.base import Citation
+
+    data = answer.to_dict()
+    if answer.refused:
+        data["nearest"] = [Citation(p.n, p.chunk).to_dict() for p in answer.passages]
+    return data
+
+
+def _print_answer(answer: Answer) -> None:
+    typer.echo(answer.text)
+    for warning in answer.warnings:
+        typer.echo(f"note: {warning}")
+    shown = [(c.n, c.chunk) for c in answer.citations]
+    if answer.refused:
+        shown = [(p.n, p.chunk) for p in answer.passages]
+    if shown:
+        typer.echo("\nNearest passages:" if answer.refused else "\nSources:")
+    for n, chunk in shown:
+        typer.echo(f"  [{n}] {chunk.source} :: {chunk.heading} (chars {chunk.start}-{chunk.end})")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+    backend: Annotated[
+        GeneratorBackend | None, typer.Option(help="Answer generator (STUDYRAG_BACKEND).")
+    ] = None,
+    top_k: Annotated[int | None, typer.Option("--top-k", "-k", min=1, max=100)] = None,
+    source: Annotated[
+        list[str] | None, typer.Option(help="Only answer from these source files (repeatable).")
+    ] = None,
+) -> None:
+    """Answer from the corpus with [n] citations, or say the corpus does not cover it."""
+    settings = load_settings()
+
+    def work(pipeline: StudyPipeline) -> None:
+        from studyrag.assistant import Assistant
+        from studyrag.generate.base import Answer
+
+        assistant = Assistant(pipeline, settings)
+        live = not as_json and assistant.generator(backend).streams
+        for item in assistant.ask_stream(question, backend=backend, sources=source, top_k=top_k):
+            if not isinstance(item, Answer):
+                if live:  # LLM tokens as they arrive; the checked answer follows on stdout
+                    typer.echo(item, nl=False, err=True)
+                continue
+            if live:
+                typer.echo("", err=True)
+            if as_json:
+                typer.echo(json.dumps(_answer_json(item), ensure_ascii=False))
+            else:
+                _print_answer(item)
 
     _with_pipeline(settings, work)
 

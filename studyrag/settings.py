@@ -85,13 +85,13 @@ class Settings(BaseSettings):
     # Refusal: best score under the threshold of its type -> "the corpus does not cover it".
     # Calibrated on gold vs off-topic questions: `python -m studyrag.eval.calibrate_refusal`.
     refusal: bool = True
-    refusal_min_rerank: float = -6.0  # cross-encoder logit (hybrid+rerank)
-    refusal_min_dense_minilm: float = Field(0.45, ge=-1, le=1)  # cosine when rerank is off
-    refusal_min_dense_bge: float = Field(0.70, ge=-1, le=1)
+    refusal_min_rerank: float = -6.5  # cross-encoder logit (hybrid+rerank); both models
+    refusal_min_dense_minilm: float = Field(0.32, ge=-1, le=1)  # cosine when rerank is off
+    refusal_min_dense_bge: float = Field(0.655, ge=-1, le=1)
     # Citation support: term coverage / near-verbatim overlap, or embedding cosine per model.
     support_min_lexical: float = Field(0.5, ge=0, le=1)
-    support_min_cosine_minilm: float = Field(0.75, ge=-1, le=1)
-    support_min_cosine_bge: float = Field(0.88, ge=-1, le=1)
+    support_min_cosine_minilm: float = Field(0.6, ge=-1, le=1)
+    support_min_cosine_bge: float = Field(0.8, ge=-1, le=1)
     # Extractive answers: sentences within `margin` logits of the best one, above the floor.
     extractive_margin: float = Field(4.0, ge=0)
     extractive_min_score: float = -4.0
@@ -102,13 +102,13 @@ class Settings(BaseSettings):
 
     # Study mode (`studyrag quiz`, the Practice page). Progress lives in data_dir/quiz_db_name.
     # Credit per key point: combined similarity (cosine and IDF term recall) mapped linearly from
-    # `low` (nothing) to `high` (covered). Calibrated on the bank: `python -m studyrag.quiz.calibrate`.
+    # `low` (nothing) to `high` (covered). Calibrated: `python -m studyrag.quiz.calibrate`.
     quiz_db_name: str = Field("quiz.sqlite3", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
-    quiz_lexical_weight: float = Field(0.3, ge=0, le=1)
-    quiz_credit_low_minilm: float = Field(0.45, ge=-1, le=1)
-    quiz_credit_high_minilm: float = Field(0.70, ge=-1, le=1)
-    quiz_credit_low_bge: float = Field(0.60, ge=-1, le=1)
-    quiz_credit_high_bge: float = Field(0.80, ge=-1, le=1)
+    quiz_lexical_weight: float = Field(0.4, ge=0, le=1)
+    quiz_credit_low_minilm: float = Field(0.40, ge=-1, le=1)
+    quiz_credit_high_minilm: float = Field(0.65, ge=-1, le=1)
+    quiz_credit_low_bge: float = Field(0.65, ge=-1, le=1)
+    quiz_credit_high_bge: float = Field(0.90, ge=-1, le=1)
     quiz_max_answer_chars: int = Field(8000, ge=100, le=100_000)
     quiz_outline_passages: int = Field(3, ge=1, le=20)  # passages graded against (outline)
     quiz_outline_points: int = Field(8, ge=1, le=50)  # key points kept from those passages

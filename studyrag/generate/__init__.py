@@ -1,0 +1,45 @@
+"""Answer generators behind one interface: extractive (default), openai, local."""
+
+from __future__ import annotations
+
+from studyrag.generate.base import Answer, AnswerSentence, Citation, Generator, Passage
+from studyrag.generate.extractive import ExtractiveGenerator, SentenceScorer
+from studyrag.settings import GeneratorBackend, Settings
+from studyrag.types import StudyragError
+
+
+def backend_of(value: GeneratorBackend | str | None, settings: Settings) -> GeneratorBackend:
+    """A backend from an enum, its name, or the settings default."""
+    if value is None:
+        return settings.backend
+    try:
+        return GeneratorBackend(value)
+    except ValueError:
+        names = ", ".join(b.value for b in GeneratorBackend)
+        raise StudyragError(f"unknown backend {value!r}; choose one of: {names}") from None
+
+
+def make_generator(
+    backend: GeneratorBackend, settings: Settings, score_sentences: SentenceScorer
+) -> Generator:
+    """Build one backend; LLM clients and runtimes are imported only when chosen."""
+    if backend is GeneratorBackend.EXTRACTIVE:
+        return ExtractiveGenerator(settings, score_sentences)
+    if backend is GeneratorBackend.OPENAI:
+        from studyrag.generate.openai_chat import OpenAIChatGenerator
+
+        return OpenAIChatGenerator(settings)
+    from studyrag.generate.local_llama import LocalLlamaGenerator
+
+    return LocalLlamaGenerator(settings)
+
+
+__all__ = [
+    "Answer",
+    "AnswerSentence",
+    "Citation",
+    "Generator",
+    "Passage",
+    "backend_of",
+    "make_generator",
+]

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from studyrag.generate.condense import History, condense_question
 from studyrag.types import Chunk, Hit
 
 
@@ -92,3 +93,7 @@ class Generator(ABC):
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
         """Answer text in pieces as they are produced (default: all at once)."""
         yield self.generate(question, passages)
+
+    def condense(self, question: str, history: History) -> str:
+        """A standalone question for retrieval (default: deterministic rules, no model)."""
+        return condense_question(question, history)

@@ -1,0 +1,112 @@
+"""Answer benchmark: refusal precision/recall (gold vs off-topic) and extractive answer latency.
+
+Usage: python bench/bench_answer.py [--data-dir DIR] [--runs 3] [--sample 20]
+Without --data-dir the corpus is ingested into a fresh temporary folder. Every question goes
+through the real Assistant (extractive backend, settings thresholds). Latency is measured over
+``--runs`` warm passes on ``--sample`` gold questions. Prints Markdown (paste into BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from studyrag.assistant import Assistant
+from studyrag.eval.calibrate_refusal import Question, calibration_questions
+from studyrag.pipeline import StudyPipeline
+from studyrag.settings import GeneratorBackend, Settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    question: Question
+    refused: bool
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..1)."""
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def refusal_rows(outcomes: Sequence[Outcome]) -> list[str]:
+    """Positive = refused: precision over refusals, recall over off-topic questions."""
+    off_topic = [o for o in outcomes if not o.question.answerable]
+    answerable = [o for o in outcomes if o.question.answerable]
+    refused = [o for o in outcomes if o.refused]
+    right = sum(1 for o in refused if not o.question.answerable)
+    precision = right / len(refused) if refused else 1.0
+    recall = right / len(off_topic) if off_topic else 1.0
+    answered = sum(1 for o in answerable if not o.refused)
+    return [
+        f"| refusal precision (off-topic among refused) | {precision:.3f} "
+        f"({right}/{len(refused)}) |",
+        f"| refusal recall (off-topic refused) | {recall:.3f} ({right}/{len(off_topic)}) |",
+        f"| answerable questions answered | {answered / len(answerable):.3f} "
+        f"({answered}/{len(answerable)}) |",
+    ]
+
+
+def latency_rows(totals: Sequence[float], generate: Sequence[float]) -> list[str]:
+    return [
+        f"| extractive answer latency p50 / p95 (end to end) | {percentile(totals, 0.5):.0f} / "
+        f"{percentile(totals, 0.95):.0f} ms |",
+        f"| of which `generate` (sentence scoring) p50 / p95 | {percentile(generate, 0.5):.0f} / "
+        f"{percentile(generate, 0.95):.0f} ms |",
+    ]
+
+
+def run(settings: Settings, runs: int, sample: int) -> list[str]:
+    questions = calibration_questions(settings.corpus_dir)
+    with StudyPipeline(settings) as pipeline:
+        if pipeline.status().chunks == 0:
+            begin = time.perf_counter()
+            pipeline.ingest()
+            print(f"ingested the corpus in {time.perf_counter() - begin:.1f} s", flush=True)
+        assistant = Assistant(pipeline, settings)
+        assistant.ask("What is LoRA?", backend=GeneratorBackend.EXTRACTIVE)  # warm every model
+        outcomes = [
+            Outcome(q, assistant.ask(q.text, backend=GeneratorBackend.EXTRACTIVE).refused)
+            for q in questions
+        ]
+        timed = [q for q in questions if q.answerable][:sample]
+        totals: list[float] = []
+        generate: list[float] = []
+        for _ in range(runs):
+            for question in timed:
+                answer = assistant.ask(question.text, backend=GeneratorBackend.EXTRACTIVE)
+                totals.append(answer.timings_ms["total"])
+                generate.append(answer.timings_ms["generate"])
+    header = [
+        f"Answering ({settings.embedding_model.value}, {settings.mode.value}, top_k "
+        f"{settings.top_k}; rerank threshold {settings.refusal_min_rerank}; "
+        f"{len(timed)} questions x {runs} warm runs for latency)",
+        "",
+        "| metric | value |",
+        "|---|---:|",
+    ]
+    return header + refusal_rows(outcomes) + latency_rows(totals, generate)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Refusal quality and extractive latency.")
+    parser.add_argument("--data-dir", type=Path, help="an ingested data folder (default: temp)")
+    parser.add_argument("--corpus-dir", type=Path, default=REPO / "corpus")
+    parser.add_argument("--runs", type=int, default=3, help="warm latency passes")
+    parser.add_argument("--sample", type=int, default=20, help="gold questions timed per pass")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="studyrag-bench-answer-") as temp:
+        settings = Settings(data_dir=args.data_dir or Path(temp), corpus_dir=args.corpus_dir)
+        lines = run(settings, max(1, args.runs), max(1, args.sample))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""The assistant: condense a follow-up, retrieve, refuse or answer, validate every citation.
+
+The CLI, the Streamlit UI and the eval suite all call :meth:`Assistant.ask` /
+:meth:`Assistant.ask_stream`; keep their signatures stable.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from studyrag.generate import backend_of, make_generator
+from studyrag.generate.base import Answer, Generator, Passage
+from studyrag.generate.citations import SupportScorer, validate
+from studyrag.generate.condense import condense_question
+from studyrag.generate.refusal import REFUSAL_TEXT, RefusalDecision, RefusalPolicy, is_refusal_text
+from studyrag.pipeline import StudyPipeline, clean_query
+from studyrag.settings import EmbeddingModelName, GeneratorBackend, Settings
+from studyrag.types import SearchResult, StudyragError
+
+REFUSAL_ANSWER = f"{REFUSAL_TEXT} The nearest passages are shown instead."
+
+
+class Assistant:
+    """Grounded answers over one :class:`StudyPipeline`, with any generator backend."""
+
+    def __init__(self, pipeline: StudyPipeline, settings: Settings) -> None:
+        self.pipeline = pipeline
+        self.settings = settings
+        self.refusal = RefusalPolicy(settings, pipeline.embedder)
+        self.support = SupportScorer(
+            pipeline.analyzer,
+            settings.support_min_lexical,
+            pipeline.embedder,
+            support_cosine(settings),
+        )
+        self._generators: dict[GeneratorBackend, Generator] = {}
+
+    def generator(self, backend: GeneratorBackend | str | None = None) -> Generator:
+        """The generator for a backend (built once, then reused)."""
+        chosen = backend_of(backend, self.settings)
+        if chosen not in self._generators:
+            self._generators[chosen] = make_generator(chosen, self.settings, self.score_sentences)
+        return self._generators[chosen]
+
+    def score_sentences(self, question: str, sentences: Sequence[str]) -> np.ndarray:
+        """Cross-encoder relevance of each sentence to the question (extractive backend)."""
+        return self.pipeline.reranker.score(question, sentences)
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[tuple[str, str]] = (),
+        backend: GeneratorBackend | None = None,
+        sources: Sequence[str] | None = None,
+        top_k: int | None = None,
+    ) -> Answer:
+        """Answer one question (a follow-up when ``history`` holds earlier turns)."""
+        final: Answer | None = None
+        for item in self.ask_stream(question, history, backend, sources, top_k):
+            if isinstance(item, Answer):
+                final = item
+        if final is None:  # pragma: no cover - ask_stream always ends with an Answer
+            raise StudyragError("the assistant produced no answer")
+        return final
+
+    def ask_stream(
+        self,
+        question: str,
+        history: Sequence[tuple[str, str]] = (),
+        backend: GeneratorBackend | None = None,
+        sources: Sequence[str] | None = None,
+        top_k: int | None = None,
+    ) -> Iterator[str | Answer]:
+        """Text pieces as the generator writes them; the last item is the validated Answer."""
+        begin = time.perf_counter()
+        asked = clean_query(question, self.settings.max_query_chars)
+        generator = self.generator(backend)
+        timings: dict[str, float] = {}
+
+        mark = time.perf_counter()
+        standalone = self.standalone(asked, history, generator)
+        timings["condense"] = _ms(mark)
+        result = self.pipeline.search(standalone, top_k=top_k, sources=sources)
+        timings.update(retrieval_timings(result))
+        passages = [Passage(n, hit) for n, hit in enumerate(result.hits, start=1)]
+        decision = self.refusal.decide(result)
+
+        if decision.refuse:
+            answer = refused(asked, standalone, passages, generator.name, [decision.explain()])
+        else:
+            mark = time.perf_counter()
+            pieces: list[str] = []
+            for piece in generator.stream(standalone, passages):
+                pieces.append(piece)
+                yield piece
+            timings["generate"] = _ms(mark)
+            mark = time.perf_counter()
+            answer = self.finish(asked, standalone, "".join(pieces), passages, generator.name)
+            timings["validate"] = _ms(mark)
+        timings.setdefault("generate", 0.0)
+        timings["total"] = _ms(begin)
+        answer.timings_ms = timings
+        if decision.refuse:
+            yield answer.text
+        yield answer
+
+    def standalone(
+        self, question: str, history: Sequence[tuple[str, str]], generator: Generator
+    ) -> str:
+        """The follow-up rewritten with earlier turns; rules take over from a bad LLM rewrite."""
+        if not history:
+            return question
+        try:
+            return clean_query(generator.condense(question, history), self.settings.max_query_chars)
+        except StudyragError:
+            return condense_question(question, history)
+
+    def finish(
+        self, asked: str, standalone: str, raw: str, passages: list[Passage], backend: str
+    ) -> Answer:
+        """Validate citations; an answer that only says "not in the corpus" is a refusal."""
+        checked = validate(raw, passages, self.support)
+        if not checked.citations and (not raw.strip() or is_refusal_text(raw)):
+            note = f"the {backend} backend found no answer in the passages"
+            return refused(asked, standalone, passages, backend, [note])
+        warnings = list(checked.warnings)
+        if checked.sentences and not checked.citations:
+            warnings.insert(0, "no sentence of this answer is supported by the passages")
+        return Answer(
+            question=asked,
+            text=checked.text,
+            refused=False,
+            citations=checked.citations,
+            sentences=checked.sentences,
+            passages=passages,
+            warnings=warnings,
+            backend=backend,
+            standalone_question=standalone,
+        )
+
+
+def refused(
+    asked: str, standalone: str, passages: list[Passage], backend: str, warnings: list[str]
+) -> Answer:
+    """The honest refusal: no citations, the nearest passages to look at instead."""
+    return Answer(
+        question=asked,
+        text=REFUSAL_ANSWER,
+        refused=True,
+        passages=passages,
+        warnings=warnings,
+        backend=backend,
+        standalone_question=standalone,
+    )
+
+
+def support_cosine(settings: Settings) -> float:
+    """The embedding-support threshold of the active model (cosine ranges differ per model)."""
+    if settings.embedding_model is EmbeddingModelName.MINILM:
+        return settings.support_min_cosine_minilm
+    return settings.support_min_cosine_bge
+
+
+def retrieval_timings(result: SearchResult) -> dict[str, float]:
+    """Retrieval stages as measured, their sum as "retrieval"."""
+    stages = {k: v for k, v in result.timings_ms.items() if k != "total"}
+    stages["retrieval"] = result.timings_ms.get("total", sum(stages.values()))
+    return stages
+
+
+def _ms(begin: float) -> float:
+    return (time.perf_counter() - begin) * 1000.0
+
+
+__all__ = ["Assistant", "RefusalDecision"]

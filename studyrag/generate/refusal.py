@@ -1,0 +1,87 @@
+"""When to refuse: the best retrieval score is under a threshold calibrated per score type."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from studyrag.embedding import Embedder
+from studyrag.settings import EmbeddingModelName, Settings
+from studyrag.types import Hit, SearchResult
+
+REFUSAL_TEXT = "The corpus does not cover this question."
+_REFUSAL_PHRASE = re.compile(
+    r"\bnot (?:in|covered (?:by|in)|found in|answered (?:by|in)) the (?:corpus|passages)\b"
+    r"|\b(?:corpus|passages?) (?:does|do) not (?:cover|contain|mention|answer|say)\b",
+    re.IGNORECASE,
+)
+
+
+def is_refusal_text(text: str) -> bool:
+    """True when a generator said the corpus does not answer the question."""
+    return bool(_REFUSAL_PHRASE.search(text))
+
+
+@dataclass(frozen=True)
+class RefusalDecision:
+    """Whether to refuse, on which score, against which threshold."""
+
+    refuse: bool
+    score: float | None
+    score_kind: str  # "rerank", "dense" or "none" (no passages at all)
+    threshold: float | None
+
+    def explain(self) -> str:
+        """One line for warnings and logs."""
+        if self.score is None:
+            return "no passage was retrieved"
+        side = "below" if self.refuse else "at or above"
+        return f"best {self.score_kind} score {self.score:.3f} is {side} {self.threshold:.3f}"
+
+
+def dense_threshold(settings: Settings) -> float:
+    """The cosine threshold of the active embedding model (score ranges differ per model)."""
+    if settings.embedding_model is EmbeddingModelName.MINILM:
+        return settings.refusal_min_dense_minilm
+    return settings.refusal_min_dense_bge
+
+
+def best_rerank(hits: Sequence[Hit]) -> float | None:
+    scores = [h.rerank_score for h in hits if h.rerank_score is not None]
+    return max(scores) if scores else None
+
+
+def best_dense(query: str, hits: Sequence[Hit], embedder: Embedder) -> float | None:
+    """Best query-passage cosine; computed with the embedder when retrieval gave none (BM25)."""
+    scores = [h.dense_score for h in hits if h.dense_score is not None]
+    if scores:
+        return max(scores)
+    if not hits:
+        return None
+    vectors = embedder.embed_documents([h.chunk.index_text for h in hits])
+    return float(np.max(vectors @ embedder.embed_query(query)))
+
+
+class RefusalPolicy:
+    """Refuse when the best passage scores under the calibrated threshold for its score type."""
+
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+
+    def decide(self, result: SearchResult) -> RefusalDecision:
+        if not result.hits:
+            return RefusalDecision(True, None, "none", None)
+        rerank = best_rerank(result.hits)
+        if rerank is not None:
+            kind, score, threshold = "rerank", rerank, self.settings.refusal_min_rerank
+        else:
+            score = best_dense(result.query, result.hits, self.embedder)
+            kind, threshold = "dense", dense_threshold(self.settings)
+        if score is None:
+            return RefusalDecision(True, None, "none", None)
+        refuse = self.settings.refusal and score < threshold
+        return RefusalDecision(refuse, score, kind, threshold)

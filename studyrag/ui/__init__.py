@@ -1,0 +1,1 @@
+"""Streamlit-free helpers behind the chat app: safe rendering, source context, feedback."""

@@ -1,0 +1,99 @@
+"""A cited passage inside its source document: the surrounding text, cleaned as ingested."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from studyrag.index.manifest import Manifest
+from studyrag.ingest.cleaner import clean_text
+from studyrag.ingest.loaders import decode_bytes
+from studyrag.ingest.pipeline import manifest_path
+from studyrag.settings import Settings
+from studyrag.types import Chunk, StudyragError
+
+CONTEXT_BEFORE = 300  # short, so the passage shows without scrolling
+CONTEXT_AFTER = 900
+
+
+@dataclass(frozen=True)
+class DocumentContext:
+    """The passage with the cleaned text before and after it."""
+
+    source: str
+    before: str
+    passage: str
+    after: str
+    start: int  # offsets of the passage in the cleaned document
+    end: int
+    length: int  # characters in the cleaned document
+    truncated_before: bool
+    truncated_after: bool
+
+
+def source_path(settings: Settings, source: str) -> Path:
+    """The file a source was ingested from: the manifest's record, else under the corpus."""
+    try:
+        manifest = Manifest.load(manifest_path(settings))
+    except ValueError:
+        manifest = None
+    entry = manifest.entries.get(source) if manifest else None
+    if entry and Path(entry.path).is_file():
+        return Path(entry.path)
+    corpus = settings.corpus_dir.resolve()
+    candidate = (corpus / source).resolve()
+    if not candidate.is_relative_to(corpus) or not candidate.is_file():
+        raise StudyragError(f"{source} is no longer in the corpus; re-index to refresh")
+    return candidate
+
+
+@lru_cache(maxsize=16)
+def _cleaned(path: str, mtime_ns: int, size: int) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
+    text, _encoding = decode_bytes(Path(path).read_bytes())
+    aligned = clean_text(text)
+    return aligned.text, aligned.starts, aligned.ends
+
+
+def cleaned_document(path: Path) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
+    """Cleaned text of a file with, per character, its original span (cached by mtime)."""
+    stat = path.stat()
+    return _cleaned(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def _snap_back(text: str, index: int) -> int:
+    cut = text.rfind("\n", 0, index)
+    return cut + 1 if cut > 0 else 0
+
+
+def _snap_forward(text: str, index: int) -> int:
+    cut = text.find("\n", index)
+    return len(text) if cut < 0 else cut
+
+
+def document_context(
+    settings: Settings, chunk: Chunk, before: int = CONTEXT_BEFORE, after: int = CONTEXT_AFTER
+) -> DocumentContext:
+    """The text around ``chunk`` in its source file, cut at line boundaries."""
+    text, starts, ends = cleaned_document(source_path(settings, chunk.source))
+    start = bisect.bisect_left(starts, chunk.start)
+    end = max(start, bisect.bisect_left(ends, chunk.end + 1))
+    if text[start:end].strip() != chunk.text.strip():
+        found = text.find(chunk.text)  # the file changed since ingest: find the passage itself
+        if found < 0:
+            raise StudyragError(f"{chunk.source} changed since it was indexed; re-index")
+        start, end = found, found + len(chunk.text)
+    begin = _snap_back(text, max(0, start - before))
+    finish = _snap_forward(text, min(len(text), end + after))
+    return DocumentContext(
+        source=chunk.source,
+        before=text[begin:start],
+        passage=text[start:end],
+        after=text[end:finish],
+        start=start,
+        end=end,
+        length=len(text),
+        truncated_before=begin > 0,
+        truncated_after=finish < len(text),
+    )

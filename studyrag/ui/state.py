@@ -1,0 +1,178 @@
+"""Process-wide resources (one pipeline per index, one lock) and per-session chat state.
+
+Qdrant local mode allows one client per storage folder, across processes: the app opens the
+pipeline once per server process (``st.cache_resource``) and every session, every question and
+every re-index goes through that one object. A lock keeps a re-index from racing a question.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import streamlit as st
+
+from studyrag.assistant import Assistant
+from studyrag.generate.base import Answer
+from studyrag.pipeline import StudyPipeline
+from studyrag.settings import GeneratorBackend, RetrievalMode, Settings
+from studyrag.types import SearchResult, StudyragError
+
+
+def settings_key(settings: Settings) -> str:
+    """A stable cache key for settings (secrets masked, so never use it to rebuild them)."""
+    return settings.model_dump_json()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _open_pipeline(key: str, _settings: Settings) -> StudyPipeline:
+    return StudyPipeline(_settings)
+
+
+def get_pipeline(settings: Settings) -> StudyPipeline:
+    """THE pipeline (and Qdrant client) for these settings in this server process."""
+    return _open_pipeline(settings_key(settings), settings)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _pipeline_lock(key: str) -> threading.RLock:
+    return threading.RLock()
+
+
+def index_lock(settings: Settings) -> threading.RLock:
+    """Held by a question while it reads the index and by a re-index while it writes it."""
+    return _pipeline_lock(settings_key(settings))
+
+
+WARM_UP_QUESTION = "What is attention in a transformer?"
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _warm(key: str, _settings: Settings, _pipeline: StudyPipeline) -> float:
+    begin = time.perf_counter()
+    _pipeline.warm_up()
+    if _settings.backend is GeneratorBackend.EXTRACTIVE:  # never wait on an LLM endpoint here
+        # Sentence splitter, support scorer, generator: loaded now, not on the first question.
+        with suppress(StudyragError):
+            get_assistant(_settings, _pipeline, _settings.rerank).ask(WARM_UP_QUESTION)
+    return time.perf_counter() - begin
+
+
+def warm_up(settings: Settings, pipeline: StudyPipeline) -> float:
+    """Load models, the BM25 sidecar and the default assistant once per pipeline; seconds."""
+    return _warm(f"{settings_key(settings)}:{id(pipeline)}", settings, pipeline)
+
+
+def _secrets_digest(settings: Settings) -> str:
+    secrets = [
+        value.get_secret_value()
+        for value in (settings.openai_api_key, settings.qdrant_api_key, settings.judge_api_key)
+        if value is not None
+    ]
+    return hashlib.sha256("\0".join(secrets).encode()).hexdigest()[:16]
+
+
+class RetrievalView:
+    """The shared pipeline searched in another retrieval mode (e.g. rerank off).
+
+    Everything else (client, models, sidecar, re-index) is the one pipeline's: no second
+    Qdrant client is opened and a re-index is seen at once.
+    """
+
+    def __init__(self, pipeline: StudyPipeline, mode: RetrievalMode) -> None:
+        self._pipeline = pipeline
+        self._mode = mode
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pipeline, name)
+
+    def search(
+        self,
+        query: str,
+        top_k: int | None = None,
+        mode: RetrievalMode | str | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> SearchResult:
+        return self._pipeline.search(query, top_k=top_k, mode=mode or self._mode, sources=sources)
+
+
+def retrieval_mode(settings: Settings, rerank: bool) -> RetrievalMode:
+    """The configured mode, without the cross-encoder when rerank is switched off."""
+    if not rerank and settings.mode is RetrievalMode.HYBRID_RERANK:
+        return RetrievalMode.HYBRID
+    return settings.mode
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _assistant(
+    key: str, _settings: Settings, _pipeline: StudyPipeline, mode: RetrievalMode
+) -> Assistant:
+    view = RetrievalView(_pipeline, mode)
+    return Assistant(cast(StudyPipeline, view), _settings)
+
+
+def get_assistant(settings: Settings, pipeline: StudyPipeline, rerank: bool) -> Assistant:
+    """An assistant for the sidebar's choices, over the one shared pipeline."""
+    key = f"{settings_key(settings)}:{_secrets_digest(settings)}:{id(pipeline)}"
+    return _assistant(key, settings, pipeline, retrieval_mode(settings, rerank))
+
+
+def clear_assistants() -> None:
+    """Forget assistants built before a re-index (they may hold index-derived state)."""
+    _assistant.clear()
+
+
+@contextmanager
+def holding(lock: threading.RLock, waiting: str) -> Iterator[None]:
+    """Take ``lock``; show ``waiting`` while another session holds it."""
+    if not lock.acquire(blocking=False):
+        with st.spinner(waiting):
+            lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@dataclass
+class Turn:
+    """One question and what came back: an answer, or an error the user can act on."""
+
+    question: str
+    answer: Answer | None = None
+    error: str | None = None
+    backend: str = ""
+    seconds: float = 0.0
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    asked_at: float = field(default_factory=time.time)
+
+
+def turns() -> list[Turn]:
+    """This session's conversation."""
+    return st.session_state.setdefault("turns", [])
+
+
+def find_turn(turn_id: str) -> Turn | None:
+    return next((t for t in turns() if t.id == turn_id), None)
+
+
+def history(limit: int) -> list[tuple[str, str]]:
+    """Earlier answered turns as ``(question, answer_text)`` for follow-up questions."""
+    done = [(t.question, t.answer.text) for t in turns() if t.answer and not t.answer.refused]
+    return done[-limit:] if limit else []
+
+
+def flash(message: str, kind: str = "success") -> None:
+    """A message shown once, on the next run (survives st.rerun)."""
+    st.session_state["flash"] = (kind, message)
+
+
+def pop_flash() -> tuple[str, str] | None:
+    value: Any = st.session_state.pop("flash", None)
+    return value

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import pytest
+
+from studyrag.generate.refusal import (
+    RefusalPolicy,
+    dense_threshold,
+    is_refusal_text,
+)
+from studyrag.pipeline import StudyPipeline
+from studyrag.settings import EmbeddingModelName, RetrievalMode, Settings
+from studyrag.types import SearchResult
+
+ANSWERABLE = "How does DPO manage to skip training a separate reward model?"
+OFF_TOPIC = "How long should sourdough dough proof at room temperature before baking?"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The corpus does not cover this question.", True),
+        ("This is not in the corpus.", True),
+        ("The passages do not mention QLoRA's memory cost.", True),
+        ("LoRA trains low-rank adapters [1].", False),
+        ("The corpus covers LoRA in depth [2].", False),
+    ],
+)
+def test_refusal_phrases(text: str, expected: bool) -> None:
+    assert is_refusal_text(text) is expected
+
+
+def test_rerank_score_decides_with_rerank_on(pipeline: StudyPipeline) -> None:
+    policy = RefusalPolicy(pipeline.settings, pipeline.embedder)
+    answered = policy.decide(pipeline.search(ANSWERABLE))
+    refused = policy.decide(pipeline.search(OFF_TOPIC))
+    assert answered.score_kind == refused.score_kind == "rerank"
+    assert not answered.refuse and refused.refuse
+    assert refused.score is not None and answered.score is not None
+    assert refused.score < pipeline.settings.refusal_min_rerank <= answered.score
+    assert "below" in refused.explain() and "at or above" in answered.explain()
+
+
+@pytest.mark.parametrize("mode", [RetrievalMode.HYBRID, RetrievalMode.DENSE, RetrievalMode.BM25])
+def test_dense_cosine_decides_without_rerank(pipeline: StudyPipeline, mode: RetrievalMode) -> None:
+    policy = RefusalPolicy(pipeline.settings, pipeline.embedder)
+    answered = policy.decide(pipeline.search(ANSWERABLE, mode=mode))
+    refused = policy.decide(pipeline.search(OFF_TOPIC, mode=mode))
+    assert answered.score_kind == refused.score_kind == "dense"
+    assert answered.threshold == dense_threshold(pipeline.settings)
+    assert not answered.refuse and refused.refuse
+
+
+def test_thresholds_are_per_embedding_model() -> None:
+    minilm = Settings(_env_file=None, embedding_model=EmbeddingModelName.MINILM)  # type: ignore[call-arg]
+    bge = Settings(_env_file=None, embedding_model=EmbeddingModelName.BGE)  # type: ignore[call-arg]
+    assert dense_threshold(minilm) == minilm.refusal_min_dense_minilm
+    assert dense_threshold(bge) == bge.refusal_min_dense_bge
+    assert minilm.refusal_min_dense_minilm != bge.refusal_min_dense_bge
+
+
+def test_no_passages_is_a_refusal_and_the_switch_turns_it_off(pipeline: StudyPipeline) -> None:
+    policy = RefusalPolicy(pipeline.settings, pipeline.embedder)
+    empty = policy.decide(SearchResult(query="x", hits=[]))
+    assert empty.refuse and empty.score is None and empty.explain() == "no passage was retrieved"
+    lenient = RefusalPolicy(
+        pipeline.settings.model_copy(update={"refusal": False}), pipeline.embedder
+    )
+    assert not lenient.decide(pipeline.search(OFF_TOPIC)).refuse
