@@ -264,6 +264,15 @@ def status() -> None:
     _with_pipeline(settings, work)
 
 
+def _mount_subcommands() -> None:
+    from studyrag.quiz.cli import quiz_app
+
+    app.add_typer(quiz_app, name="quiz", help="Mock interviews graded against the corpus.")
+
+
+_mount_subcommands()
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -1,0 +1,436 @@
+"""The question bank: every interview question of the corpus, with its model answer and metadata.
+
+Questions come from the ingestion chunker's blocks (``StructureChunker.blocks``), so the bank and
+the index agree on where each question starts and ends. This module only reads a block's lines: it
+finds the model answer (after an ``Answer`` marker when there is one), the ``Follow-ups:`` list, the
+difficulty/roles line and, for outline documents, the sub-points under each question. Offsets are
+kept in the cleaned text and mapped to the original file for citations.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from studyrag.ingest.chunker import Block, DocumentShape, Line, StructureChunker
+from studyrag.ingest.cleaner import AlignedText, clean_text
+from studyrag.ingest.loaders import SkipFile, discover, load_document
+from studyrag.quiz.keypoints import KeyPoint, extract_key_points
+from studyrag.types import StudyragError
+
+DIFFICULTIES = ("Easy", "Medium", "Hard")
+GENERAL_TOPIC = "General"
+MAX_SUB_POINTS = 4  # outline questions list 3-4 sub-points; later lines are the next section
+
+_DIFFICULTY_LINE = re.compile(
+    r"^\s*Difficulty:\s*(?P<level>Easy|Medium|Hard)\b(?:\s*\|\s*Roles:\s*(?P<roles>.+))?", re.I
+)
+_ANSWER_MARKER = re.compile(r"^\W*(?:expected\s+|model\s+)?answer(?:\s+framework)?\W*$", re.I)
+_FOLLOW_UPS = re.compile(r"^\W*follow[- ]?ups?\W*$", re.I)
+_BULLET = re.compile(r"^\s*(?:[•\-*–·▪◦]|\d{1,2}[.)])\s+")
+_TOPIC_PREFIX = re.compile(
+    r"^(?:(?:category|section|part|chapter|module|day)\s+\d+\s*[:.\-\u2013\u2014]*|\d{1,2}[.)])\s*",
+    re.I,
+)
+_LEVELS = (
+    (re.compile(r"\b(?:basic|beginner|easy|junior|entry)\b", re.I), "Easy"),
+    (re.compile(r"\b(?:intermediate|medium|mid)\b", re.I), "Medium"),
+    (re.compile(r"\b(?:advanced|hard|senior|expert)\b", re.I), "Hard"),
+)
+_SMALL_WORDS = frozenset(
+    ["a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "vs"]
+)
+_WORD = re.compile(r"[A-Za-z][\w'-]*")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One interview question, its model answer (empty for outline questions) and metadata."""
+
+    id: str
+    source: str
+    number: int | None
+    title: str
+    topic: str
+    heading_path: tuple[str, ...]
+    difficulty: str | None
+    roles: tuple[str, ...]
+    kind: str  # "qa" (has a model answer) or "outline" (question and sub-points only)
+    answer: str
+    answer_start: int  # offsets of the model answer in the original file
+    answer_end: int
+    follow_ups: tuple[str, ...] = ()
+    sub_points: tuple[str, ...] = ()
+    intent: str = ""  # what the interviewer is really asking, where the document says so
+    heading_missing: bool = False
+    answer_lines: tuple[Line, ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def has_answer(self) -> bool:
+        return bool(self.answer_lines)
+
+    @property
+    def prompt(self) -> str:
+        """The question as put to the student."""
+        if not self.heading_missing or not self.answer:
+            return self.title
+        opening = " ".join(self.answer.split()[:10])
+        return f"{self.title}. Hint: the model answer opens with “{opening} …”"
+
+    @property
+    def label(self) -> str:
+        """Short line for lists: number, difficulty and title."""
+        number = f"Q{self.number} " if self.number is not None else ""
+        level = f"[{self.difficulty}] " if self.difficulty else ""
+        return f"{number}{level}{self.title}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "number": self.number,
+            "title": self.title,
+            "prompt": self.prompt,
+            "topic": self.topic,
+            "heading_path": list(self.heading_path),
+            "difficulty": self.difficulty,
+            "roles": list(self.roles),
+            "kind": self.kind,
+            "answer_start": self.answer_start,
+            "answer_end": self.answer_end,
+            "follow_ups": list(self.follow_ups),
+            "sub_points": list(self.sub_points),
+            "heading_missing": self.heading_missing,
+        }
+
+
+# Line classification ----------------------------------------------------------------------------
+def strip_bullet(text: str) -> str:
+    """A line without its bullet or list number and surrounding Markdown emphasis."""
+    return _BULLET.sub("", text, count=1).replace("**", "").strip()
+
+
+def is_section_heading(text: str) -> bool:
+    """A short Title Case line with no punctuation: a document section, not part of an answer.
+
+    Catches headings the chunker keeps inside the last block of a section (``Study Plan by Role``,
+    ``How to Practice``, an emoji heading whose mojibake survived cleaning). Table rows glued
+    without separators (``Single GPUBaselineLow``) and slash lists are not headings.
+    """
+    stripped = text.strip()
+    if not 0 < len(stripped) <= 60 or stripped[-1] in ".?:!,;)*" or _BULLET.match(text):
+        return False
+    if any(mark in stripped for mark in (":", "|", "/", "=", "\t", "**")):
+        return False
+    words = _WORD.findall(stripped)
+    if len(words) < 2 or len(words) > 7 or re.search(r"[a-z][A-Z]", stripped):
+        return False
+    return all(w[0].isupper() or w.lower() in _SMALL_WORDS for w in words)
+
+
+def clean_topic(heading: str) -> str:
+    """A heading as a topic label: no emoji or mojibake prefix, no ``Category 3 —`` numbering."""
+    text = "".join(c for c in heading.replace("**", "") if unicodedata.category(c) != "So")
+    words = text.split()
+    # A leading token mixing non-ASCII letters and symbols is an emoji's mojibake (`ğŸ—ï¸`).
+    while len(words) > 1 and any(ord(c) > 127 and not c.isalnum() for c in words[0]):
+        words.pop(0)
+    text = re.sub(r"^[^\w(]+", "", " ".join(words))
+    text = _TOPIC_PREFIX.sub("", text).strip(" -\u2013\u2014:")
+    return text or heading.strip()
+
+
+def level_of(headings: Iterable[str]) -> str | None:
+    """Difficulty implied by section headings (``Basic Concepts``, ``Intermediate Questions``)."""
+    for heading in headings:
+        for pattern, level in _LEVELS:
+            if pattern.search(heading):
+                return level
+    return None
+
+
+# Block parsing ----------------------------------------------------------------------------------
+@dataclass
+class _Parsed:
+    """What one block yields before topics are decided across the document."""
+
+    block: Block
+    answer: list[Line]
+    follow_ups: list[str]
+    sub_points: list[str]
+    intent: str
+    difficulty: str | None
+    roles: tuple[str, ...]
+    next_section: str | None  # a section heading found after the answer
+
+
+def _has_words(text: str) -> bool:
+    """False for rules and separators (``---``, ``***``) that carry no content."""
+    return any(c.isalnum() for c in text)
+
+
+def _qa_parts(block: Block) -> _Parsed:
+    heading_missing = bool(block.metadata.get("heading_missing"))
+    body = list(block.lines if heading_missing else block.lines[1:])
+    difficulty = block.metadata.get("difficulty")
+    roles = tuple(block.metadata.get("roles", ()))
+    next_section = None
+    for index, line in enumerate(body):
+        if is_section_heading(line.text):
+            next_section, body = line.text.strip(), body[:index]
+            break
+    body = [line for line in body if _has_words(line.text)]
+    marker = next((i for i, line in enumerate(body) if _ANSWER_MARKER.match(line.text)), None)
+    preamble, answer = (body[:marker], body[marker + 1 :]) if marker is not None else ([], body)
+    if marker is None:
+        answer = [line for line in answer if not _DIFFICULTY_LINE.match(line.text)]
+    follow_ups: list[str] = []
+    split = next((i for i, line in enumerate(answer) if _FOLLOW_UPS.match(line.text)), None)
+    if split is not None:
+        for line in answer[split + 1 :]:
+            if not (_BULLET.match(line.text) or line.text.strip().endswith("?")):
+                break
+            follow_ups.append(strip_bullet(line.text))
+        answer = answer[:split]
+    intent = " ".join(
+        line.text.strip() for line in preamble if not _DIFFICULTY_LINE.match(line.text)
+    )
+    return _Parsed(
+        block,
+        answer,
+        follow_ups,
+        [],
+        intent,
+        str(difficulty) if difficulty else None,
+        roles,
+        next_section,
+    )
+
+
+def _outline_parts(block: Block) -> _Parsed:
+    sub_points: list[str] = []
+    for line in block.lines[1:]:
+        if ":" in line.text or len(sub_points) == MAX_SUB_POINTS:
+            break
+        sub_points.append(strip_bullet(line.text))
+    return _Parsed(block, [], [], sub_points, "", None, (), None)
+
+
+def _common_prefix(paths: Sequence[tuple[str, ...]]) -> int:
+    if len(set(paths)) < 2:
+        return 0
+    depth = 0
+    while all(len(p) > depth for p in paths) and len({p[depth] for p in paths}) == 1:
+        depth += 1
+    return depth
+
+
+def _topics(parsed: Sequence[_Parsed]) -> list[tuple[str, str | None]]:
+    """Topic and heading-implied difficulty per question.
+
+    The topic is the first heading below the document title (a heading every question shares);
+    a section heading found inside the previous answer overrides it until the path changes.
+    """
+    paths = [p.block.heading_path for p in parsed]
+    skip = _common_prefix(paths)
+    result: list[tuple[str, str | None]] = []
+    override: tuple[tuple[str, ...], str] | None = None
+    for item, path in zip(parsed, paths, strict=True):
+        below = path[skip:] or path[-1:]
+        topic = clean_topic(below[0]) if below else GENERAL_TOPIC
+        if override is not None and override[0] == path:
+            topic = clean_topic(override[1])
+        elif override is not None:
+            override = None
+        result.append((topic, level_of(below[1:])))
+        if item.next_section:
+            override = (path, item.next_section)
+    return result
+
+
+def _question_ids(source: str, blocks: Sequence[Block]) -> list[str]:
+    stem = Path(source).stem
+    seen: Counter[str] = Counter()
+    ids = []
+    for ordinal, block in enumerate(blocks, start=1):
+        if block.kind == "outline":
+            base = f"{stem}-o{ordinal}"
+        elif block.number is not None:
+            base = f"{stem}-q{block.number}"
+        else:
+            base = f"{stem}-x{ordinal}"
+        seen[base] += 1
+        ids.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+    return ids
+
+
+def _no_tokens(texts: Sequence[str]) -> list[int]:
+    """``blocks()`` never counts tokens; the chunker only needs a counter to be constructed."""
+    return [len(t.split()) for t in texts]
+
+
+def parse_document(source: str, aligned: AlignedText) -> list[Question]:
+    """The questions of one cleaned document, in document order."""
+    shape, blocks = StructureChunker(_no_tokens).blocks(aligned.text)
+    if shape is DocumentShape.PROSE:
+        return []
+    blocks = [b for b in blocks if b.kind in ("qa", "outline")]
+    parsed = [_qa_parts(b) if b.kind == "qa" else _outline_parts(b) for b in blocks]
+    questions = []
+    for item, qid, (topic, level) in zip(
+        parsed, _question_ids(source, blocks), _topics(parsed), strict=True
+    ):
+        block = item.block
+        if item.answer:
+            start, end = item.answer[0].start, item.answer[-1].end
+            answer = aligned.text[start:end]
+            answer_start, answer_end = aligned.to_original(start, end)
+        else:
+            answer, (answer_start, answer_end) = (
+                "",
+                aligned.to_original(block.lines[0].start, block.lines[0].start),
+            )
+        questions.append(
+            Question(
+                id=qid,
+                source=source,
+                number=block.number,
+                title=block.title.strip() or f"Question {len(questions) + 1}",
+                topic=topic,
+                heading_path=block.heading_path,
+                difficulty=item.difficulty or level,
+                roles=item.roles,
+                kind="qa" if item.answer else "outline",
+                answer=answer,
+                answer_start=answer_start,
+                answer_end=answer_end,
+                follow_ups=tuple(item.follow_ups),
+                sub_points=tuple(item.sub_points),
+                intent=item.intent,
+                heading_missing=bool(block.metadata.get("heading_missing")),
+                answer_lines=tuple(item.answer),
+            )
+        )
+    return questions
+
+
+# The bank ---------------------------------------------------------------------------------------
+class QuestionBank:
+    """All questions of a corpus, with the cleaned text of each source for citations."""
+
+    def __init__(self, questions: Sequence[Question], texts: dict[str, AlignedText]) -> None:
+        self.questions: tuple[Question, ...] = tuple(questions)
+        self._texts = dict(texts)
+        self._by_id = {q.id: q for q in self.questions}
+        self._points: dict[str, tuple[KeyPoint, ...]] = {}
+        if len(self._by_id) != len(self.questions):
+            raise ValueError("question ids must be unique")
+
+    @classmethod
+    def from_texts(cls, documents: dict[str, str]) -> QuestionBank:
+        """Build from decoded documents (source name -> original text)."""
+        texts = {source: clean_text(raw) for source, raw in documents.items()}
+        questions = [q for source in sorted(texts) for q in parse_document(source, texts[source])]
+        return cls(questions, texts)
+
+    @classmethod
+    def from_corpus(cls, corpus_dir: Path, max_bytes: int = 20 * 2**20) -> QuestionBank:
+        """Build from every readable file under ``corpus_dir`` (unreadable ones are skipped)."""
+        files, _refused, _roots = discover([corpus_dir])
+        documents = {}
+        for file in files:
+            try:
+                documents[file.source] = load_document(file, max_bytes).text
+            except SkipFile:
+                continue
+        if not documents:
+            raise StudyragError(f"no readable documents in {corpus_dir}")
+        return cls.from_texts(documents)
+
+    def __len__(self) -> int:
+        return len(self.questions)
+
+    def __iter__(self) -> Iterator[Question]:
+        return iter(self.questions)
+
+    def get(self, question_id: str) -> Question:
+        try:
+            return self._by_id[question_id]
+        except KeyError:
+            raise StudyragError(
+                f"no question {question_id!r}; `studyrag quiz list` shows the ids"
+            ) from None
+
+    def key_points(self, question: Question) -> tuple[KeyPoint, ...]:
+        """The key points of a question's model answer (none for outline questions)."""
+        if question.id not in self._points:
+            aligned = self._texts[question.source]
+            points = extract_key_points(question.answer_lines, aligned, question.source)
+            self._points[question.id] = tuple(points)
+        return self._points[question.id]
+
+    def aligned(self, source: str) -> AlignedText | None:
+        """The cleaned text of a source with its offset map (None if not in the bank)."""
+        return self._texts.get(source)
+
+    @property
+    def sources(self) -> list[str]:
+        return sorted(self._texts)
+
+    def topics(self) -> list[str]:
+        return sorted({q.topic for q in self.questions}, key=str.lower)
+
+    def filter(
+        self,
+        topic: str | None = None,
+        difficulty: str | None = None,
+        kind: str | None = None,
+        ids: Iterable[str] | None = None,
+    ) -> list[Question]:
+        """Questions matching every given filter (topic: case-insensitive substring)."""
+        wanted = set(ids) if ids is not None else None
+        needle = topic.strip().lower() if topic else None
+        return [
+            q
+            for q in self.questions
+            if (needle is None or needle in q.topic.lower())
+            and (difficulty is None or (q.difficulty or "").lower() == difficulty.lower())
+            and (kind is None or q.kind == kind)
+            and (wanted is None or q.id in wanted)
+        ]
+
+    def answer_owner(self, source: str, start: int, end: int) -> Question | None:
+        """The question whose model answer overlaps most with an original-text span."""
+        best, best_overlap = None, 0
+        for question in self.questions:
+            if question.source != source or not question.has_answer:
+                continue
+            overlap = min(end, question.answer_end) - max(start, question.answer_start)
+            if overlap > best_overlap:
+                best, best_overlap = question, overlap
+        return best
+
+
+_CACHE: dict[tuple[str, tuple[tuple[str, int, int], ...]], QuestionBank] = {}
+
+
+def load_bank(corpus_dir: Path, max_bytes: int = 20 * 2**20) -> QuestionBank:
+    """The bank for a corpus folder, rebuilt only when a file in it changes."""
+    root = corpus_dir.resolve()
+    if not root.is_dir():
+        raise StudyragError(f"corpus folder {corpus_dir} does not exist (STUDYRAG_CORPUS_DIR)")
+    stamp = tuple(
+        (str(p.relative_to(root)), p.stat().st_mtime_ns, p.stat().st_size)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    )
+    key = (str(root), stamp)
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = QuestionBank.from_corpus(root, max_bytes)
+    return _CACHE[key]

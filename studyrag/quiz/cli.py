@@ -1,0 +1,280 @@
+"""`studyrag quiz`: list questions, answer one and get it graded, see progress."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import click
+import typer
+
+if TYPE_CHECKING:
+    from studyrag.embedding.base import Embedder
+    from studyrag.quiz.bank import Question, QuestionBank
+    from studyrag.quiz.grader import Grader, GradeResult
+    from studyrag.quiz.schedule import ReviewState
+    from studyrag.settings import EmbeddingModelName, Settings
+
+quiz_app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Mock interviews: answer corpus questions, get graded against the model answers.",
+)
+T = TypeVar("T")
+
+TopicOption = Annotated[
+    str | None, typer.Option("--topic", "-t", help="Topic contains this text (case-insensitive).")
+]
+DifficultyOption = Annotated[
+    str | None, typer.Option("--difficulty", "-d", help="Easy, Medium or Hard.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+# Shared plumbing --------------------------------------------------------------------------------
+def _settings() -> Settings:
+    from studyrag.cli import load_settings
+
+    return load_settings()
+
+
+def _bank(settings: Settings) -> QuestionBank:
+    from studyrag.cli import user_errors
+    from studyrag.quiz.bank import load_bank
+
+    with user_errors():
+        return load_bank(settings.corpus_dir, settings.max_file_bytes)
+    raise AssertionError("unreachable")
+
+
+@cache
+def _embedder(name: EmbeddingModelName) -> Embedder:
+    """The embedding model, loaded once per process (model-answer grading needs no index)."""
+    from studyrag.embedding import load_embedder
+
+    return load_embedder(name)
+
+
+def _with_grader(settings: Settings, question: Question, work: Callable[[Grader], T]) -> T:
+    """Run ``work`` with a grader; the index is opened only for outline questions."""
+    from studyrag.cli import _with_pipeline, user_errors
+    from studyrag.quiz.grader import Grader
+
+    bank = _bank(settings)
+    if question.has_answer:
+        with user_errors():
+            return work(Grader(bank, _embedder(settings.embedding_model), settings))
+        raise AssertionError("unreachable")
+    return _with_pipeline(settings, lambda p: work(Grader(bank, p.embedder, settings, p)))
+
+
+def _check_difficulty(difficulty: str | None) -> str | None:
+    from studyrag.cli import fail
+    from studyrag.quiz.bank import DIFFICULTIES
+
+    if difficulty is None:
+        return None
+    if difficulty.capitalize() not in DIFFICULTIES:
+        fail(f"unknown difficulty {difficulty!r}; use one of {', '.join(DIFFICULTIES)}")
+    return difficulty.capitalize()
+
+
+def _read_answer(answer: str | None, answer_file: Path | None) -> str:
+    """The answer from --answer, --answer-file, or typed lines ended by an empty line."""
+    from studyrag.cli import fail
+
+    if answer is not None and answer_file is not None:
+        fail("give --answer or --answer-file, not both")
+    if answer is not None:
+        return answer
+    if answer_file is not None:
+        try:
+            return answer_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            fail(f"cannot read {answer_file}: {error}")
+    typer.echo("Your answer (finish with an empty line, or Ctrl-D):", err=True)
+    lines = []
+    for line in click.get_text_stream("stdin"):
+        if not line.strip():
+            break
+        lines.append(line.rstrip("\n"))
+    return "\n".join(lines)
+
+
+def _when(seconds: float) -> str:
+    if seconds < 3600:
+        return f"in {max(seconds / 60, 1):.0f} min"
+    if seconds < 86_400:
+        return f"in {seconds / 3600:.0f} h"
+    return f"in {seconds / 86_400:.0f} days"
+
+
+def _print_question(question: Question) -> None:
+    level = question.difficulty or "difficulty not given"
+    typer.echo(f"{question.id}  ({question.topic}; {level})")
+    typer.echo(f"\n{question.prompt}\n")
+    if question.sub_points:
+        typer.echo("Cover: " + "; ".join(question.sub_points) + "\n")
+
+
+def _print_result(result: GradeResult, state: ReviewState | None) -> None:
+    where = "the model answer" if result.reference.from_model_answer else "retrieved passages"
+    typer.echo(f"\nScore: {result.score}/100 (graded against {where})")
+    if result.reference.note:
+        typer.echo(f"note: {result.reference.note}")
+    total = len(result.points)
+    typer.echo(f"\nCovered ({len(result.covered)}/{total}):")
+    for grade in result.covered:
+        typer.echo(f"  + {grade.point.text[:160]} {grade.point.citation}")
+    typer.echo(f"Missed ({len(result.missed)}/{total}):")
+    for grade in result.missed:
+        typer.echo(f"  - {grade.point.text[:160]} {grade.point.citation}")
+    if result.reference.follow_ups:
+        typer.echo("\nFollow-ups an interviewer may chain:")
+        for follow_up in result.reference.follow_ups:
+            typer.echo(f"  ? {follow_up}")
+    if state is not None:
+        typer.echo(f"\nNext review {_when(state.due_at - time.time())} (box {state.box}).")
+
+
+# Commands ---------------------------------------------------------------------------------------
+@quiz_app.command("list")
+def list_questions(
+    topic: TopicOption = None,
+    difficulty: DifficultyOption = None,
+    kind: Annotated[str | None, typer.Option(help="qa (with a model answer) or outline.")] = None,
+    weak: Annotated[bool, typer.Option("--weak", help="Only questions answered poorly.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """List the question bank (with your last score)."""
+    from studyrag.cli import user_errors
+    from studyrag.quiz.progress import ProgressStore
+
+    settings = _settings()
+    bank = _bank(settings)
+    questions = bank.filter(topic, _check_difficulty(difficulty), kind)
+    with user_errors(), ProgressStore.for_settings(settings) as store:
+        states = store.states()
+        if weak:
+            wanted = set(store.weak_ids(q.id for q in questions))
+            questions = [q for q in questions if q.id in wanted]
+    for question in questions:
+        last = states[question.id].last_score if question.id in states else None
+        if as_json:
+            typer.echo(json.dumps({**question.to_dict(), "last_score": last}, ensure_ascii=False))
+            continue
+        mark = f"{last:>3}" if last is not None else "  -"
+        typer.echo(f"{mark}  {question.id:<32} {question.topic[:28]:<28} {question.label[:90]}")
+    if not as_json:
+        typer.echo(f"{len(questions)} question(s)", err=True)
+
+
+@quiz_app.command()
+def show(
+    question_id: Annotated[str, typer.Argument(help="Question id (see `quiz list`).")],
+) -> None:
+    """Show a question with its model answer's key points and follow-ups."""
+    from studyrag.cli import user_errors
+
+    settings = _settings()
+    bank = _bank(settings)
+    with user_errors():
+        question = bank.get(question_id)
+    _print_question(question)
+    if not question.has_answer:
+        typer.echo("No model answer in the source: `quiz ask` grades it against other documents.")
+    for point in bank.key_points(question):
+        typer.echo(f"  * {point.text} {point.citation}")
+    for follow_up in question.follow_ups:
+        typer.echo(f"  ? {follow_up}")
+
+
+@quiz_app.command()
+def ask(
+    question_id: Annotated[
+        str | None, typer.Option("--id", help="Practise this question (see `quiz list`).")
+    ] = None,
+    topic: TopicOption = None,
+    difficulty: DifficultyOption = None,
+    weak: Annotated[
+        bool, typer.Option("--weak", help="Pick among questions answered poorly before.")
+    ] = False,
+    answer: Annotated[str | None, typer.Option(help="The answer (skips the prompt).")] = None,
+    answer_file: Annotated[
+        Path | None, typer.Option(help="Read the answer from this file.", dir_okay=False)
+    ] = None,
+    record: Annotated[bool, typer.Option(help="Save the attempt to your progress.")] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Pick the next question (spaced repetition), take your answer, grade it."""
+    from studyrag.cli import fail, user_errors
+    from studyrag.quiz.progress import ProgressStore
+
+    settings = _settings()
+    bank = _bank(settings)
+    with user_errors(), ProgressStore.for_settings(settings) as store:
+        if question_id is not None:
+            question = bank.get(question_id)
+        else:
+            candidates = bank.filter(topic, _check_difficulty(difficulty))
+            question = store.choose(candidates, weak_only=weak, rng=random.Random())
+        if question is None:
+            fail("no question matches" + (" (nothing answered poorly yet)" if weak else ""))
+            return
+        if not as_json:
+            _print_question(question)
+        text = _read_answer(answer, answer_file)
+        result = _with_grader(settings, question, lambda grader: grader.grade(question, text))
+        state = (
+            store.record(question, result.score, len(result.covered), len(result.points))
+            if record
+            else None
+        )
+    if as_json:
+        payload: dict[str, Any] = {"question": question.to_dict(), **result.to_dict()}
+        if state is not None:
+            payload["next_review"] = {"box": state.box, "due_at": state.due_at}
+        typer.echo(json.dumps(payload, ensure_ascii=False))
+    else:
+        _print_result(result, state)
+
+
+@quiz_app.command()
+def progress(as_json: JsonOption = False) -> None:
+    """Per-topic scores and what is due for review."""
+    from studyrag.cli import user_errors
+    from studyrag.quiz.progress import ProgressStore
+
+    settings = _settings()
+    with user_errors(), ProgressStore.for_settings(settings) as store:
+        summaries = store.topic_summaries()
+        history = store.topic_history()
+        now = time.time()
+        due = sorted(s.question_id for s in store.states().values() if s.is_due(now))
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "topics": [s.to_dict() for s in summaries],
+                    "history": [p.__dict__ for p in history],
+                    "due": due,
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    if not summaries:
+        typer.echo("No attempts yet: start with `studyrag quiz ask`.")
+        return
+    typer.echo(f"{'topic':<40} {'tries':>5} {'qs':>4} {'mean':>5} {'latest':>6} {'weak':>5}")
+    for s in summaries:
+        typer.echo(
+            f"{s.topic[:40]:<40} {s.attempts:>5} {s.questions:>4} {s.mean_score:>5.0f}"
+            f" {s.last_mean_score:>6.0f} {s.weak:>5}"
+        )
+    typer.echo(f"\nDue for review now: {len(due)}" + (f" ({', '.join(due[:5])}...)" if due else ""))

@@ -1,0 +1,162 @@
+"""The Streamlit "Practice" page: pick a question, answer it, see the grade and your progress.
+
+Corpus text is shown as plain text (escaped Markdown or ``st.text``); nothing is rendered as HTML.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import weakref
+from typing import TYPE_CHECKING, Any
+
+import streamlit as st
+
+from studyrag.quiz.bank import DIFFICULTIES, Question, QuestionBank, load_bank
+from studyrag.quiz.grader import Grader
+from studyrag.quiz.progress import ProgressStore
+from studyrag.types import StudyragError
+
+if TYPE_CHECKING:
+    from studyrag.pipeline import StudyPipeline
+    from studyrag.settings import Settings
+
+ANY = "Any"
+_KEY_QUESTION = "quiz_question_id"
+_KEY_RESULT = "quiz_result"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$])")
+_GRADERS: weakref.WeakKeyDictionary[Any, Grader] = weakref.WeakKeyDictionary()
+
+
+def plain(text: str) -> str:
+    """Text escaped so Markdown shows it verbatim."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _grader(pipeline: StudyPipeline, bank: QuestionBank, settings: Settings) -> Grader:
+    """One grader per pipeline (it caches embeddings), rebuilt when the corpus changes."""
+    grader = _GRADERS.get(pipeline)
+    if grader is None or grader.bank is not bank or grader.settings != settings:
+        grader = Grader(bank, pipeline.embedder, settings, pipeline)
+        _GRADERS[pipeline] = grader
+    return grader
+
+
+def _filters(bank: QuestionBank) -> tuple[str | None, str | None, bool]:
+    columns = st.columns(3)
+    topic = columns[0].selectbox("Topic", [ANY, *bank.topics()], key="quiz_topic")
+    difficulty = columns[1].selectbox("Difficulty", [ANY, *DIFFICULTIES], key="quiz_difficulty")
+    weak = columns[2].checkbox("Only ones I answered poorly", key="quiz_weak")
+    return (None if topic == ANY else topic), (None if difficulty == ANY else difficulty), weak
+
+
+def _candidates(
+    bank: QuestionBank, store: ProgressStore, topic: str | None, difficulty: str | None, weak: bool
+) -> list[Question]:
+    questions = [q for q in bank.filter(difficulty=difficulty) if topic is None or q.topic == topic]
+    if weak:
+        wanted = set(store.weak_ids(q.id for q in questions))
+        questions = [q for q in questions if q.id in wanted]
+    return questions
+
+
+def _pick(candidates: list[Question], store: ProgressStore, weak: bool) -> None:
+    """Choose the question to show: the kept one if it still matches, else the scheduler's."""
+    current = st.session_state.get(_KEY_QUESTION)
+    ids = [q.id for q in candidates]
+    if current in ids and not st.session_state.pop("quiz_next", False):
+        return
+    chosen = store.choose(candidates, weak_only=weak, rng=random.Random())
+    st.session_state[_KEY_QUESTION] = chosen.id if chosen else None
+    st.session_state.pop(_KEY_RESULT, None)
+
+
+def _show_question(question: Question) -> None:
+    level = question.difficulty or "difficulty not given"
+    st.caption(plain(f"{question.topic} · {level} · {question.source} · {question.id}"))
+    st.subheader(plain(question.prompt))
+    if question.intent:
+        st.caption(plain(question.intent))
+    if question.sub_points:
+        st.caption(plain("Cover: " + "; ".join(question.sub_points)))
+
+
+def _show_result(result: dict[str, Any]) -> None:
+    st.metric("Score", f"{result['score']}/100")
+    st.caption(plain(f"Graded against the {result['graded_against']}."))
+    if result["note"]:
+        st.info(plain(result["note"]))
+    total = len(result["covered"]) + len(result["missed"])
+    st.markdown(f"**Covered ({len(result['covered'])}/{total})**")
+    for point in result["covered"]:
+        source, start, end = point["citation"]
+        st.text(f"✓ {point['text']}\n    [{source}, {start}, {end}]")
+    st.markdown(f"**Missed ({len(result['missed'])}/{total})**")
+    for point in result["missed"]:
+        source, start, end = point["citation"]
+        st.text(f"✗ {point['text']}\n    [{source}, {start}, {end}]")
+    if result["follow_ups"]:
+        st.markdown("**Follow-ups an interviewer may chain**")
+        for follow_up in result["follow_ups"]:
+            st.text(f"? {follow_up}")
+
+
+def _show_progress(store: ProgressStore) -> None:
+    import pandas as pd
+
+    st.subheader("Progress")
+    history = store.topic_history()
+    if not history:
+        st.caption("No graded answers yet.")
+        return
+    frame = pd.DataFrame([p.__dict__ for p in history])
+    chart = frame.pivot_table(index="day", columns="topic", values="mean_score", aggfunc="mean")
+    st.line_chart(chart, y_label="mean score")
+    summaries = pd.DataFrame([s.to_dict() for s in store.topic_summaries()])
+    st.bar_chart(summaries.set_index("topic")["last_mean_score"], y_label="latest score")
+    st.dataframe(summaries, hide_index=True)
+
+
+def render_practice_page(pipeline: StudyPipeline, settings: Settings) -> None:
+    """Mock-interview practice over the corpus question bank."""
+    st.header("Practice")
+    try:
+        bank = load_bank(settings.corpus_dir, settings.max_file_bytes)
+        store = ProgressStore.for_settings(settings)
+    except StudyragError as error:
+        st.error(str(error))
+        return
+    try:
+        _practice(pipeline, settings, bank, store)
+        _show_progress(store)
+    finally:
+        store.close()
+
+
+def _practice(
+    pipeline: StudyPipeline, settings: Settings, bank: QuestionBank, store: ProgressStore
+) -> None:
+    topic, difficulty, weak = _filters(bank)
+    candidates = _candidates(bank, store, topic, difficulty, weak)
+    if st.button("Next question", key="quiz_next_button"):
+        st.session_state["quiz_next"] = True
+    _pick(candidates, store, weak)
+    question_id = st.session_state.get(_KEY_QUESTION)
+    if question_id is None:
+        st.info("No question matches these filters" + (" yet." if weak else "."))
+        return
+    question = bank.get(question_id)
+    _show_question(question)
+    answer = st.text_area("Your answer", key=f"quiz_answer_{question.id}", height=200)
+    if st.button("Grade my answer", key="quiz_grade", type="primary"):
+        try:
+            with st.spinner("Grading..."):
+                result = _grader(pipeline, bank, settings).grade(question, answer)
+        except StudyragError as error:
+            st.error(str(error))
+        else:
+            store.record(question, result.score, len(result.covered), len(result.points))
+            st.session_state[_KEY_RESULT] = {"question_id": question.id, **result.to_dict()}
+    shown = st.session_state.get(_KEY_RESULT)
+    if shown and shown["question_id"] == question.id:
+        _show_result(shown)

@@ -1,0 +1,52 @@
+"""The Practice page under streamlit's AppTest, on the real pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from studyrag.quiz.bank import load_bank
+from studyrag.quiz.progress import ProgressStore
+from tests.conftest import CORPUS, make_settings
+
+
+def _page(pipeline, settings) -> None:
+    from studyrag.quiz.ui import render_practice_page
+
+    render_practice_page(pipeline, settings)
+
+
+def test_practice_page_grades_an_answer_and_charts_progress(pipeline, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data")
+    app = AppTest.from_function(_page, args=(pipeline, settings), default_timeout=180)
+    app.run()
+    assert not app.exception, app.exception
+    assert app.header[0].value == "Practice"
+    assert "No graded answers yet." in [c.value for c in app.caption]
+
+    app.selectbox(key="quiz_topic").set_value("Transformer Architecture").run()
+    question_id = app.session_state["quiz_question_id"]
+    question = load_bank(CORPUS).get(question_id)
+    assert question.topic == "Transformer Architecture"
+
+    app.text_area(key=f"quiz_answer_{question_id}").input(question.answer)
+    app.button(key="quiz_grade").click().run()
+    assert not app.exception, app.exception
+    assert app.metric[0].value == "100/100"
+    shown = "\n".join(t.value for t in app.text)
+    assert f"[{question.source}, " in shown and "✓" in shown
+    assert any(f.value.startswith("? ") for f in app.text)  # follow-ups
+    assert "No graded answers yet." not in [c.value for c in app.caption]
+    assert app.get("arrow_line_chart") or app.get("vega_lite_chart")
+    with ProgressStore.for_settings(settings) as store:
+        assert [(a.question_id, a.score) for a in store.attempts()] == [(question_id, 100)]
+
+
+def test_practice_page_says_when_no_question_is_weak(pipeline, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data")
+    app = AppTest.from_function(_page, args=(pipeline, settings), default_timeout=120)
+    app.run()
+    app.checkbox(key="quiz_weak").check().run()
+    assert not app.exception, app.exception
+    assert any("No question matches" in i.value for i in app.info)
