@@ -19,17 +19,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.conftest import CORPUS, REPO
-
-webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.common.exceptions import WebDriverException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -77,7 +76,7 @@ def _wait_healthy(url: str, server: subprocess.Popen[bytes], timeout: float) -> 
 def app_server(index_copy: Path, tmp_path: Path) -> Iterator[tuple[str, float]]:
     """The app served on a free local port over a private copy of the index."""
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip("needs Debian chromium + chromium-driver (scripts/ensure_chromium.sh)")
+        pytest.fail("needs Debian chromium + chromium-driver: run `make chromium` first")
     port = _free_port()
     env = {
         **os.environ,
