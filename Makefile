@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export RAGAS_DO_NOT_TRACK := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: chromium setup ingest run test test-fast lint gate bench bench-scifact clean
+.PHONY: chromium setup ingest run test test-fast lint gate bench bench-scifact eval-ragas clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ test: setup chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+# Retrieval gate on the study gold set (eval/gate_thresholds.json, eval/baseline_retrieval.json):
+# fails with a per-question diff when retrieval regresses. .ci/run runs it after the tests.
+gate: setup
+	$(BIN)/studyrag eval gate --ingest
+
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"
 
@@ -42,6 +47,15 @@ lint: setup
 bench: setup
 	$(BIN)/python bench/bench_retrieval.py
 	$(BIN)/python bench/bench_answer.py
+
+# Opt-in, slow: SciFact (BEIR) test split, every configuration, beside the published baselines.
+SCIFACT ?= ../shared/benchmarks/scifact
+bench-scifact: setup
+	$(BIN)/studyrag eval beir $(SCIFACT) --rerank-depth 20 --rerank-depth 100
+
+# Opt-in: RAGAS on the gold set; judge metrics need STUDYRAG_JUDGE_BASE_URL / _MODEL.
+eval-ragas: setup
+	$(BIN)/studyrag eval ragas
 
 clean:
 	rm -rf .studyrag .pytest_cache .ruff_cache

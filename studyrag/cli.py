@@ -66,7 +66,8 @@ def open_pipeline(settings: Settings) -> StudyPipeline:
     return StudyPipeline(settings)
 
 
-def _with_pipeline(settings: Settings, work: Callable[[StudyPipeline], T]) -> T:
+def with_pipeline(settings: Settings, work: Callable[[StudyPipeline], T]) -> T:
+    """Open the pipeline, run ``work`` with it, close it; user errors exit with one line."""
     with user_errors():
         pipeline = open_pipeline(settings)
         try:
@@ -114,7 +115,7 @@ def ingest(
             typer.echo(f"note: {note}")
         typer.echo(report.summary())
 
-    _with_pipeline(settings, work)
+    with_pipeline(settings, work)
 
 
 def _print_result(result: dict[str, Any]) -> None:
@@ -178,7 +179,7 @@ def search(
             else:
                 _print_result(data)
 
-    _with_pipeline(settings, work)
+    with_pipeline(settings, work)
 
 
 def _answer_json(answer: Answer) -> dict[str, Any]:
@@ -237,7 +238,7 @@ def ask(
             else:
                 _print_answer(item)
 
-    _with_pipeline(settings, work)
+    with_pipeline(settings, work)
 
 
 @app.command()
@@ -261,12 +262,14 @@ def status() -> None:
         for note in info.notes:
             typer.echo(f"note: {note}")
 
-    _with_pipeline(settings, work)
+    with_pipeline(settings, work)
 
 
 def _mount_subcommands() -> None:
+    from studyrag.eval.cli import eval_app
     from studyrag.quiz.cli import quiz_app
 
+    app.add_typer(eval_app, name="eval")
     app.add_typer(quiz_app, name="quiz", help="Mock interviews graded against the corpus.")
 
 

@@ -62,7 +62,7 @@ def _embedder(name: EmbeddingModelName) -> Embedder:
 
 def _with_grader(settings: Settings, question: Question, work: Callable[[Grader], T]) -> T:
     """Run ``work`` with a grader; the index is opened only for outline questions."""
-    from studyrag.cli import _with_pipeline, user_errors
+    from studyrag.cli import user_errors, with_pipeline
     from studyrag.quiz.grader import Grader
 
     bank = _bank(settings)
@@ -70,7 +70,7 @@ def _with_grader(settings: Settings, question: Question, work: Callable[[Grader]
         with user_errors():
             return work(Grader(bank, _embedder(settings.embedding_model), settings))
         raise AssertionError("unreachable")
-    return _with_pipeline(settings, lambda p: work(Grader(bank, p.embedder, settings, p)))
+    return with_pipeline(settings, lambda p: work(Grader(bank, p.embedder, settings, p)))
 
 
 def _check_difficulty(difficulty: str | None) -> str | None:

@@ -1,4 +1,4 @@
-"""The retrieval gate on the study gold set: a regression in recall or ranking fails here."""
+"""Fusion earns its place on the study gold set (the hybrid+rerank floor is the gate: test_gate)."""
 
 from __future__ import annotations
 
@@ -9,25 +9,10 @@ from studyrag.eval.retrieval_eval import evaluate
 from studyrag.settings import RetrievalMode
 from tests.conftest import CORPUS, GOLD
 
-# Measured: hybrid+rerank Recall@5 0.89-0.90, MRR@10 0.84-0.85 (see BENCHMARKS.md).
-RECALL_AT_5_FLOOR = 0.85
-MRR_AT_10_FLOOR = 0.80
-
 
 @pytest.fixture(scope="module")
 def gold():
     return load_gold(GOLD, CORPUS)
-
-
-@pytest.mark.slow
-def test_hybrid_rerank_meets_the_quality_floor(pipeline, gold) -> None:
-    report = evaluate(pipeline, gold, RetrievalMode.HYBRID_RERANK)
-    summary = report.summary()
-    misses = [f"{s.qid} {s.question}" for s in report.scores if s.hit_at_5 == 0]
-    assert summary["recall@5"] >= RECALL_AT_5_FLOOR, misses
-    assert summary["mrr@10"] >= MRR_AT_10_FLOOR, misses
-    missing_heading = [s for s in report.scores if s.kind == "missing_heading"]
-    assert missing_heading and all(s.hit_at_5 == 1.0 for s in missing_heading)
 
 
 def test_fusion_beats_either_retriever_alone(pipeline, gold) -> None:

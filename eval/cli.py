@@ -1,0 +1,229 @@
+"""`studyrag eval`: retrieval metrics, RAGAS, BEIR benchmarks and the CI gate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+
+from studyrag.settings import RetrievalMode
+from studyrag.types import StudyragError
+
+if TYPE_CHECKING:
+    from studyrag.eval.gold import GoldQuestion
+    from studyrag.eval.reports import Report
+    from studyrag.pipeline import StudyPipeline
+    from studyrag.settings import Settings
+
+eval_app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Evaluate retrieval and answers on the gold set; benchmark on BEIR datasets.",
+)
+
+T = TypeVar("T")
+DEFAULT_GOLD = Path("eval/data/study_qa.jsonl")
+DEFAULT_REPORTS = Path("eval/reports")
+DEFAULT_THRESHOLDS = Path("eval/gate_thresholds.json")
+DEFAULT_BASELINE = Path("eval/baseline_retrieval.json")
+
+GoldOption = Annotated[Path, typer.Option(help="Gold JSONL with exact spans.", dir_okay=False)]
+ReportsOption = Annotated[Path, typer.Option(help="Where run folders and history.jsonl go.")]
+ModesOption = Annotated[
+    list[RetrievalMode] | None,
+    typer.Option("--mode", "-m", help="Configuration to run (repeatable; default: all four)."),
+]
+
+
+def _say(message: str) -> None:
+    typer.echo(f"  {message}", err=True)
+
+
+def _settings(**overrides: object) -> Settings:
+    from studyrag.cli import load_settings
+
+    return load_settings(**overrides)
+
+
+def with_pipeline(settings: Settings, work: Callable[[StudyPipeline], T]) -> T:
+    """The CLI's pipeline runner (imported late: studyrag.cli mounts this module)."""
+    from studyrag.cli import with_pipeline as run
+
+    return run(settings, work)
+
+
+def _publish(report: Report, reports_dir: Path, enabled: bool) -> None:
+    if not enabled:
+        return
+    from studyrag.eval.reports import write_report
+
+    written = write_report(report, reports_dir)
+    typer.echo(f"\nreport: {written.markdown}")
+    if written.previous is not None:
+        typer.echo(f"compared with the previous run: {written.previous.get('folder')}")
+
+
+def _gold(settings: Settings, path: Path, limit: int | None = None) -> list[GoldQuestion]:
+    from studyrag.cli import user_errors
+    from studyrag.eval.gold import load_gold
+
+    with user_errors():
+        if not path.is_file():
+            raise StudyragError(f"gold file {path} not found")
+        questions = load_gold(path, settings.corpus_dir)
+    return questions[:limit] if limit else questions
+
+
+@eval_app.command()
+def retrieval(
+    gold: GoldOption = DEFAULT_GOLD,
+    mode: ModesOption = None,
+    reports_dir: ReportsOption = DEFAULT_REPORTS,
+    report: Annotated[bool, typer.Option(help="Write a report folder.")] = True,
+) -> None:
+    """Recall@5/10, hit@5, MRR@10, nDCG@10 and per-question misses for each configuration."""
+    from studyrag.eval.reports import summary_table
+    from studyrag.eval.retrieval_eval import evaluate_modes, retrieval_report, summary_with_latency
+
+    settings = _settings()
+    questions = _gold(settings, gold)
+    modes = mode or list(RetrievalMode)
+
+    def work(pipeline: StudyPipeline) -> None:
+        _say(f"scoring {len(questions)} questions x {len(modes)} configurations")
+        reports = evaluate_modes(pipeline, questions, modes)
+        typer.echo(summary_table({r.mode: summary_with_latency(r) for r in reports}))
+        for result in reports:
+            misses = result.misses(5)
+            typer.echo(f"\n{result.mode}: {len(misses)} of {len(result.scores)} missed at 5")
+            for miss in misses:
+                where = "not in top 10" if miss.first_relevant is None else miss.first_relevant
+                typer.echo(f"  {miss.qid} (gold at {where}) {miss.question}")
+        _publish(retrieval_report(reports, f"gold:{gold.name}"), reports_dir, report)
+
+    with_pipeline(settings, work)
+
+
+@eval_app.command()
+def ragas(
+    gold: GoldOption = DEFAULT_GOLD,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N questions.")] = None,
+    judge_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible judge URL (STUDYRAG_JUDGE_BASE_URL).")
+    ] = None,
+    judge_model: Annotated[str | None, typer.Option(help="Judge model name.")] = None,
+    judge_runs: Annotated[
+        int | None, typer.Option(min=1, max=10, help="Repeat the judge metrics N times.")
+    ] = None,
+    reports_dir: ReportsOption = DEFAULT_REPORTS,
+    report: Annotated[bool, typer.Option(help="Write a report folder.")] = True,
+) -> None:
+    """RAGAS over the assistant's answers: LLM-free metrics always, judge metrics with a judge."""
+    settings = _settings(judge_base_url=judge_url, judge_model=judge_model, judge_runs=judge_runs)
+    questions = _gold(settings, gold, limit)
+
+    def work(pipeline: StudyPipeline) -> None:
+        from studyrag.embedding import load_embedder
+        from studyrag.eval import ragas_eval
+        from studyrag.eval.reports import summary_table
+        from studyrag.settings import EmbeddingModelName
+
+        assistant = ragas_eval.load_assistant(pipeline, settings)
+        records = ragas_eval.collect_records(assistant, pipeline, questions, _say)
+        minilm = (
+            pipeline.embedder
+            if pipeline.embedder.name == EmbeddingModelName.MINILM.value
+            else load_embedder(EmbeddingModelName.MINILM)
+        )
+        embeddings = ragas_eval.EmbedderEmbeddings(minilm)
+        outcome = ragas_eval.run_ragas(records, settings, embeddings, _say)
+        typer.echo(summary_table({"assistant": outcome.summary()}))
+        typer.echo("\n" + ragas_eval.judge_section(outcome, settings.judge_runs))
+        label = f"gold:{gold.name}:{len(questions)}"
+        _publish(ragas_eval.ragas_report(outcome, label, settings), reports_dir, report)
+
+    with_pipeline(settings, work)
+
+
+@eval_app.command()
+def beir(
+    path: Annotated[Path, typer.Argument(help="BEIR-layout folder (corpus.jsonl, queries...).")],
+    split: Annotated[str, typer.Option(help="qrels split to score.")] = "test",
+    mode: ModesOption = None,
+    reindex: Annotated[bool, typer.Option(help="Re-embed even if an index exists.")] = False,
+    max_queries: Annotated[int | None, typer.Option(min=1, help="Only the first N.")] = None,
+    rerank_depth: Annotated[
+        list[int] | None,
+        typer.Option(min=1, max=200, help="Rerank depth (repeatable; default: the settings')."),
+    ] = None,
+    reports_dir: ReportsOption = DEFAULT_REPORTS,
+    report: Annotated[bool, typer.Option(help="Write a report folder.")] = True,
+) -> None:
+    """Index a BEIR dataset into its own collection; nDCG@10, Recall@100, MRR@10, latency."""
+    from studyrag.cli import user_errors
+    from studyrag.eval.beir import beir_markdown, beir_report, run_beir
+
+    settings = _settings()
+    with user_errors():
+        run = run_beir(
+            settings,
+            path,
+            mode or list(RetrievalMode),
+            split=split,
+            reindex=reindex,
+            max_queries=max_queries,
+            progress=_say,
+            rerank_depths=rerank_depth,
+        )
+    typer.echo(beir_markdown(run))
+    _publish(beir_report(run), reports_dir, report)
+
+
+@eval_app.command()
+def gate(
+    thresholds: Annotated[
+        Path, typer.Option(help="Minimums and allowed drops.", dir_okay=False)
+    ] = DEFAULT_THRESHOLDS,
+    baseline: Annotated[
+        Path, typer.Option(help="Committed per-question results.", dir_okay=False)
+    ] = DEFAULT_BASELINE,
+    mode: Annotated[
+        RetrievalMode | None, typer.Option(help="Override the gated configuration.")
+    ] = None,
+    update_baseline: Annotated[
+        bool, typer.Option(help="Write this run as the new baseline (after an intended change).")
+    ] = False,
+    ingest: Annotated[bool, typer.Option(help="Ingest the corpus first (incremental).")] = False,
+    reports_dir: ReportsOption = DEFAULT_REPORTS,
+    report: Annotated[bool, typer.Option(help="Also write a report folder.")] = False,
+) -> None:
+    """CI gate: fail (exit 1) on a metric under its minimum or a drop against the baseline."""
+    from studyrag.cli import user_errors
+    from studyrag.eval import gate as gating
+    from studyrag.eval.retrieval_eval import evaluate
+
+    settings = _settings()
+    with user_errors():
+        config = gating.GateConfig.load(thresholds)
+        trusted = None if update_baseline else gating.Baseline.load(baseline)
+    questions = _gold(settings, Path(config.gold))
+    chosen = mode or config.mode
+
+    def work(pipeline: StudyPipeline) -> bool:
+        if ingest:
+            typer.echo(pipeline.ingest().summary(), err=True)
+        _say(f"gating {chosen.value} on {len(questions)} questions")
+        scored = evaluate(pipeline, questions, chosen)
+        if trusted is None:
+            gating.Baseline.from_report(scored).save(baseline)
+            typer.echo(f"baseline written to {baseline} ({scored.summary()})")
+            return True
+        result = gating.check(scored, config, trusted)
+        typer.echo(gating.render(result))
+        _publish(gating.gate_report(result, f"gold:{Path(config.gold).name}"), reports_dir, report)
+        return result.passed
+
+    if not with_pipeline(settings, work):
+        raise typer.Exit(1)
