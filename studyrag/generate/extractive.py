@@ -35,7 +35,8 @@ _METADATA = re.compile(
 _GLUED = re.compile(r"[a-z][A-Z]")  # table rows flattened without separators: "ComputeData size"
 _ANAPHORA = re.compile(r"^(?:This|That|These|Those|It|Its|They|Their|Such|Both|Here)\b")
 _MIN_WORDS = 4
-_LABEL_MAX_WORDS = 6
+_ASIDE = re.compile(r"\s*\([^()]*\)")
+_LABEL_MAX_WORDS = 10  # "ALiBi (Attention with Linear Biases — BLOOM, MPT):"
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,11 @@ class Candidate:
         return f"{self.context}: {self.text}" if self.context else self.text
 
 
+def _short_label(text: str) -> str:
+    """A label line without its aside: "ALiBi (Attention with Linear Biases — BLOOM)" -> "ALiBi"."""
+    return _ASIDE.sub("", text).strip() or text.strip()
+
+
 def answer_sentences(passage: Passage, rank: int) -> list[Candidate]:
     """Sentences of a passage worth quoting: not headings, questions, labels or table rows."""
     chunk = passage.chunk
@@ -68,7 +74,7 @@ def answer_sentences(passage: Passage, rank: int) -> list[Candidate]:
         flat = normalize(text)
         starts_line = span.start == 0 or chunk.text[span.start - 1] == "\n"
         if starts_line and text.endswith(":") and len(text.split()) <= _LABEL_MAX_WORDS:
-            label = "" if _METADATA.match(text) else text[:-1].strip()
+            label = "" if _METADATA.match(text) else _short_label(text[:-1])
             continue
         if starts_line and not is_bullet(span.text):
             label = ""

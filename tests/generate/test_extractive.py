@@ -100,3 +100,15 @@ def test_bullets_carry_the_label_line_they_sit_under() -> None:
         "LoRA adapters trained in bf16 on top of it [1]. "
         "A plain sentence closes the passage here [1]."
     )
+
+
+def test_a_long_label_line_loses_its_aside() -> None:
+    text = (
+        "ALiBi (Attention with Linear Biases \u2014 BLOOM, MPT):\n\n"
+        "  \u2022 Does not modify embeddings at all and adds a linear bias to attention scores\n"
+    )
+    chunk = Chunk("a#1", "a.txt", text, 0, len(text))
+    found = answer_sentences(Passage(1, Hit(chunk, 1.0)), 0)
+    assert [c.text for c in found] == [
+        "ALiBi: Does not modify embeddings at all and adds a linear bias to attention scores"
+    ]
