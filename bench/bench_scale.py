@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 TOPICS = [
     "attention",
@@ -166,32 +167,36 @@ def main() -> None:
     if args.child:
         print(json.dumps(run_size(args.child, args.queries, args.model)))
         return
-    rows = []
+    # Rows print as each size finishes: a run stopped early keeps what it measured.
+    print(
+        "| chunks | ingest | chunks/s | peak RSS | on disk | lexical path | first query | "
+        "embed p50/p95 | dense p50/p95 | bm25 p50/p95 | fusion p50/p95 | total p50/p95 |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|", flush=True)
     for size in args.sizes:
         command = [sys.executable, __file__, "--child", str(size), "--queries", str(args.queries)]
         done = subprocess.run([*command, "--model", args.model], capture_output=True, text=True)
         if done.returncode != 0:
             print(f"size {size} failed:\n{done.stderr[-2000:]}", file=sys.stderr)
             continue
-        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        print(f"done {size}", file=sys.stderr, flush=True)
-    print(
-        "| chunks | ingest | chunks/s | peak RSS | on disk | lexical path | first query | "
-        "embed p50/p95 | dense p50/p95 | bm25 p50/p95 | fusion p50/p95 | total p50/p95 |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for row in rows:
-        for backend in ("sidecar", "qdrant-sparse"):
-            stages = row[backend]
-            cells = [
-                "{:.1f} / {:.1f} ms".format(*stages[s]) if s in stages else "-"
-                for s in ("embed", "dense", "bm25", "fusion", "total")
-            ]
-            print(
-                f"| {row['chunks']:,} | {row['ingest_s']:.0f} s | {row['chunks_per_s']:.0f} | "
-                f"{row['peak_rss_mb']:.0f} MB | {row['disk_mb']:.0f} MB | {backend} | "
-                f"{stages['first_query_s']:.1f} s | " + " | ".join(cells) + " |"
-            )
+        print(table_rows(json.loads(done.stdout.strip().splitlines()[-1])), flush=True)
+
+
+def table_rows(row: dict[str, Any]) -> str:
+    """One Markdown row per lexical path for one corpus size."""
+    lines = []
+    for backend in ("sidecar", "qdrant-sparse"):
+        stages = row[backend]
+        cells = [
+            "{:.1f} / {:.1f} ms".format(*stages[s]) if s in stages else "-"
+            for s in ("embed", "dense", "bm25", "fusion", "total")
+        ]
+        lines.append(
+            f"| {row['chunks']:,} | {row['ingest_s']:.0f} s | {row['chunks_per_s']:.0f} | "
+            f"{row['peak_rss_mb']:.0f} MB | {row['disk_mb']:.0f} MB | {backend} | "
+            f"{stages['first_query_s']:.1f} s | " + " | ".join(cells) + " |"
+        )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
