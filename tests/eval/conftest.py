@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from tests.generate.fake_openai import send_json
+
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
     [
@@ -120,12 +122,7 @@ def _handler(server_state: JudgeServer) -> type[BaseHTTPRequestHandler]:
             return
 
         def _send(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, status, body)
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
