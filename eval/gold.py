@@ -32,6 +32,8 @@ class GoldQuestion:
     spans: tuple[GoldSpan, ...]
     reference_answer: str = ""
     extra: dict[str, object] = field(default_factory=dict)
+    facts: tuple[tuple[str, ...], ...] = ()  # each fact: alternatives, any of which counts
+    split: str = "dev"  # "dev" (tuned on) or "heldout" (never tuned on)
 
 
 def load_gold(path: Path, corpus_dir: Path) -> list[GoldQuestion]:
@@ -59,11 +61,21 @@ def load_gold(path: Path, corpus_dir: Path) -> list[GoldQuestion]:
                     kind=row.get("kind", ""),
                     spans=tuple(spans),
                     reference_answer=row.get("reference_answer", ""),
+                    facts=tuple(_fact(f) for f in row.get("facts", ())),
+                    split=row.get("split", "dev"),
                 )
             )
         except (KeyError, ValueError, OSError, TypeError) as error:
             raise StudyragError(f"{path}:{number}: bad gold row ({error})") from error
     return questions
+
+
+def _fact(value: object) -> tuple[str, ...]:
+    """A fact as alternatives: ``"21.5 GB"`` or ``["2 * d * r", "2dr"]``."""
+    alternatives = (value,) if isinstance(value, str) else tuple(value)  # type: ignore[arg-type]
+    if not alternatives or not all(isinstance(a, str) and a.strip() for a in alternatives):
+        raise ValueError(f"bad fact {value!r}: a non-empty string or list of strings")
+    return alternatives
 
 
 def load_questions(path: Path) -> list[tuple[str, str]]:

@@ -9,18 +9,19 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 
-import numpy as np
-
 from studyrag.generate import backend_of, make_generator
-from studyrag.generate.base import Answer, Generator, Passage
+from studyrag.generate.base import Answer, AnswerSentence, Draft, Generator, Passage, Quote
 from studyrag.generate.citations import SupportScorer, validate
 from studyrag.generate.condense import condense_question
 from studyrag.generate.refusal import REFUSAL_TEXT, RefusalDecision, RefusalPolicy, is_refusal_text
 from studyrag.pipeline import StudyPipeline, clean_query
+from studyrag.sentences import normalize
 from studyrag.settings import EmbeddingModelName, GeneratorBackend, Settings
 from studyrag.types import SearchResult, StudyragError
+from studyrag.units import BULLET, parse_units
 
 REFUSAL_ANSWER = f"{REFUSAL_TEXT} The nearest passages are shown instead."
+_MIN_QUOTE_CHARS = 12
 
 
 class Assistant:
@@ -42,12 +43,10 @@ class Assistant:
         """The generator for a backend (built once, then reused)."""
         chosen = backend_of(backend, self.settings)
         if chosen not in self._generators:
-            self._generators[chosen] = make_generator(chosen, self.settings, self.score_sentences)
+            self._generators[chosen] = make_generator(
+                chosen, self.settings, self.pipeline.reranker.score
+            )
         return self._generators[chosen]
-
-    def score_sentences(self, question: str, sentences: Sequence[str]) -> np.ndarray:
-        """Cross-encoder relevance of each sentence to the question (extractive backend)."""
-        return self.pipeline.reranker.score(question, sentences)
 
     def ask(
         self,
@@ -56,10 +55,11 @@ class Assistant:
         backend: GeneratorBackend | None = None,
         sources: Sequence[str] | None = None,
         top_k: int | None = None,
+        max_words: int | None = None,
     ) -> Answer:
         """Answer one question (a follow-up when ``history`` holds earlier turns)."""
         final: Answer | None = None
-        for item in self.ask_stream(question, history, backend, sources, top_k):
+        for item in self.ask_stream(question, history, backend, sources, top_k, max_words):
             if isinstance(item, Answer):
                 final = item
         if final is None:  # pragma: no cover - ask_stream always ends with an Answer
@@ -73,8 +73,12 @@ class Assistant:
         backend: GeneratorBackend | None = None,
         sources: Sequence[str] | None = None,
         top_k: int | None = None,
+        max_words: int | None = None,
     ) -> Iterator[str | Answer]:
-        """Text pieces as the generator writes them; the last item is the validated Answer."""
+        """Text pieces as the generator writes them; the last item is the validated Answer.
+
+        ``max_words`` is the extractive answer's word budget (default: the settings').
+        """
         begin = time.perf_counter()
         asked = clean_query(question, self.settings.max_query_chars)
         generator = self.generator(backend)
@@ -92,13 +96,18 @@ class Assistant:
             answer = refused(asked, standalone, passages, generator.name, [decision.explain()])
         else:
             mark = time.perf_counter()
-            pieces: list[str] = []
-            for piece in generator.stream(standalone, passages):
-                pieces.append(piece)
-                yield piece
+            if generator.streams:
+                pieces: list[str] = []
+                for piece in generator.stream(standalone, passages):
+                    pieces.append(piece)
+                    yield piece
+                draft = Draft("".join(pieces))
+            else:
+                draft = generator.compose(standalone, passages, max_words)
+                yield draft.text
             timings["generate"] = _ms(mark)
             mark = time.perf_counter()
-            answer = self.finish(asked, standalone, "".join(pieces), passages, generator.name)
+            answer = self.finish(asked, standalone, draft, passages, generator.name)
             timings["validate"] = _ms(mark)
         timings.setdefault("generate", 0.0)
         timings["total"] = _ms(begin)
@@ -119,9 +128,10 @@ class Assistant:
             return condense_question(question, history)
 
     def finish(
-        self, asked: str, standalone: str, raw: str, passages: list[Passage], backend: str
+        self, asked: str, standalone: str, draft: Draft, passages: list[Passage], backend: str
     ) -> Answer:
         """Validate citations; an answer that only says "not in the corpus" is a refusal."""
+        raw = draft.text
         checked = validate(raw, passages, self.support)
         if not checked.citations and (not raw.strip() or is_refusal_text(raw)):
             note = f"the {backend} backend found no answer in the passages"
@@ -136,6 +146,7 @@ class Assistant:
             citations=checked.citations,
             sentences=checked.sentences,
             passages=passages,
+            quotes=draft.quotes or located_quotes(checked.sentences, passages),
             warnings=warnings,
             backend=backend,
             standalone_question=standalone,
@@ -155,6 +166,33 @@ def refused(
         backend=backend,
         standalone_question=standalone,
     )
+
+
+def located_quotes(sentences: Sequence[AnswerSentence], passages: Sequence[Passage]) -> list[Quote]:
+    """Exact spans for sentences a model wrote: the passage units each supported sentence quotes.
+
+    A sentence matches a unit when one contains the other after normalising; paraphrases get
+    no quote (the UI then says it could not match the passage word for word).
+    """
+    by_n = {p.n: p for p in passages}
+    quotes: list[Quote] = []
+    for sentence in sentences:
+        flat = normalize(BULLET.sub("", sentence.text)).rstrip(".:;, ")
+        if len(flat) < _MIN_QUOTE_CHARS:
+            continue
+        for n in sentence.citations if sentence.supported else []:
+            chunk = by_n[n].chunk
+            for unit in parse_units(chunk.text, (*chunk.heading_path, chunk.title)):
+                shown = normalize(unit.text).rstrip(".:;, ")
+                if (
+                    unit.quotable
+                    and len(shown) >= _MIN_QUOTE_CHARS
+                    and (shown in flat or flat in shown)
+                ):
+                    quote = Quote(n, unit.start, unit.end, chunk.text[unit.start : unit.end])
+                    if quote not in quotes:
+                        quotes.append(quote)
+    return quotes
 
 
 def support_cosine(settings: Settings) -> float:

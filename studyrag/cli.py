@@ -205,20 +205,42 @@ def _print_answer(answer: Answer) -> None:
         typer.echo(f"  [{n}] {chunk.source} :: {chunk.heading} (chars {chunk.start}-{chunk.end})")
 
 
+def _read_batch(batch: Path) -> list[str]:
+    """Lines of a batch file, or one clear error."""
+    try:
+        return batch.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        fail(f"cannot read {batch}: {error}")
+        raise  # unreachable
+
+
 @app.command()
 def ask(
-    question: Annotated[str, typer.Argument(help="The question.")],
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+    question: Annotated[str | None, typer.Argument(help="The question.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question.")] = False,
+    batch: Annotated[
+        Path | None,
+        typer.Option(help="File with one question per line (models load once).", dir_okay=False),
+    ] = None,
     backend: Annotated[
         GeneratorBackend | None, typer.Option(help="Answer generator (STUDYRAG_BACKEND).")
     ] = None,
     top_k: Annotated[int | None, typer.Option("--top-k", "-k", min=1, max=100)] = None,
+    max_words: Annotated[
+        int | None,
+        typer.Option(
+            min=20, max=1000, help="Extractive answer budget (STUDYRAG_ANSWER_MAX_WORDS)."
+        ),
+    ] = None,
     source: Annotated[
         list[str] | None, typer.Option(help="Only answer from these source files (repeatable).")
     ] = None,
 ) -> None:
     """Answer from the corpus with [n] citations, or say the corpus does not cover it."""
+    if (question is None) == (batch is None):
+        fail("give a question or --batch FILE (not both)")
     settings = load_settings()
+    questions = _read_batch(batch) if batch is not None else [question or ""]
 
     def work(pipeline: StudyPipeline) -> None:
         from studyrag.assistant import Assistant
@@ -226,17 +248,31 @@ def ask(
 
         assistant = Assistant(pipeline, settings)
         live = not as_json and assistant.generator(backend).streams
-        for item in assistant.ask_stream(question, backend=backend, sources=source, top_k=top_k):
-            if not isinstance(item, Answer):
-                if live:  # LLM tokens as they arrive; the checked answer follows on stdout
-                    typer.echo(item, nl=False, err=True)
+        for line in questions:
+            if batch is not None and not line.strip():
                 continue
-            if live:
-                typer.echo("", err=True)
-            if as_json:
-                typer.echo(json.dumps(_answer_json(item), ensure_ascii=False))
-            else:
-                _print_answer(item)
+            try:
+                stream = assistant.ask_stream(
+                    line, backend=backend, sources=source, top_k=top_k, max_words=max_words
+                )
+                for item in stream:
+                    if not isinstance(item, Answer):
+                        if live:  # LLM tokens as they arrive; the checked answer follows
+                            typer.echo(item, nl=False, err=True)
+                        continue
+                    if live:
+                        typer.echo("", err=True)
+                    if as_json:
+                        typer.echo(json.dumps(_answer_json(item), ensure_ascii=False))
+                    else:
+                        _print_answer(item)
+            except StudyragError as error:
+                if batch is None:
+                    raise
+                if as_json:
+                    typer.echo(json.dumps({"question": line, "error": str(error)}))
+                else:
+                    typer.echo(f"\n{line[:80]}\nerror: {error}")
 
     with_pipeline(settings, work)
 
@@ -263,6 +299,57 @@ def status() -> None:
             typer.echo(f"note: {note}")
 
     with_pipeline(settings, work)
+
+
+APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the chat UI.")] = 8501,
+    address: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+) -> None:
+    """Start the chat UI with its models loading as the server starts, not on the first visit."""
+    import logging
+    import threading
+
+    from streamlit.web import cli as streamlit_cli
+
+    if any(v is not None for v in _State.overrides.values()):
+        fail(
+            "serve reads STUDYRAG_* variables only (the page reads them too); e.g. "
+            "STUDYRAG_DATA_DIR=... studyrag serve"
+        )
+    settings = load_settings()
+    if not APP_SCRIPT.is_file():
+        fail(f"{APP_SCRIPT} not found; run from a source checkout (make run)")
+    log = logging.getLogger("studyrag.serve")
+
+    def preload() -> None:
+        from studyrag.ui import state
+
+        try:
+            seconds = state.preload(settings)
+            typer.echo(f"studyrag: models and index ready ({seconds:.1f} s)", err=True)
+        except (StudyragError, RuntimeError) as error:  # the page shows it on first visit
+            log.warning("preload failed: %s", error)
+
+    threading.Thread(target=preload, name="studyrag-preload", daemon=True).start()
+    streamlit_cli.main.main(
+        args=[
+            "run",
+            str(APP_SCRIPT),
+            "--server.headless",
+            "true",
+            "--server.address",
+            address,
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        prog_name="streamlit",
+    )
 
 
 def _mount_subcommands() -> None:

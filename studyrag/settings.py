@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -43,7 +43,9 @@ class GeneratorBackend(StrEnum):
 class Settings(BaseSettings):
     """Every knob of studyrag. Read once from ``STUDYRAG_*`` variables, then passed down."""
 
-    model_config = SettingsConfigDict(env_prefix="STUDYRAG_", extra="ignore", validate_default=True)
+    model_config = SettingsConfigDict(
+        env_prefix="STUDYRAG_", extra="ignore", validate_default=True, populate_by_name=True
+    )
 
     # Where things live.
     corpus_dir: Path = Path("corpus")
@@ -80,8 +82,15 @@ class Settings(BaseSettings):
     openai_model: str = "gpt-4o-mini"
     openai_api_key: SecretStr | None = None
     openai_timeout_s: float = Field(60.0, gt=0)
-    local_model_path: Path | None = None
-    answer_max_sentences: int = Field(5, ge=1, le=20)
+    # Any GGUF chat model (STUDYRAG_LOCAL_MODEL; default: the packaged SmolLM2-135M).
+    local_model_path: Path | None = Field(
+        None,
+        validation_alias=AliasChoices(
+            "local_model_path", "STUDYRAG_LOCAL_MODEL", "STUDYRAG_LOCAL_MODEL_PATH"
+        ),
+    )
+    answer_max_sentences: int = Field(5, ge=1, le=20)  # LLM backends
+    answer_max_words: int = Field(100, ge=20, le=1000)  # extractive answers
     # Refusal: best score under the threshold of its type -> "the corpus does not cover it".
     # Calibrated on gold vs off-topic questions: `python -m studyrag.eval.calibrate_refusal`.
     refusal: bool = True
@@ -92,13 +101,18 @@ class Settings(BaseSettings):
     support_min_lexical: float = Field(0.5, ge=0, le=1)
     support_min_cosine_minilm: float = Field(0.6, ge=-1, le=1)
     support_min_cosine_bge: float = Field(0.8, ge=-1, le=1)
-    # Extractive answers: sentences within `margin` logits of the best one, above the floor.
-    extractive_margin: float = Field(4.0, ge=0)
-    extractive_min_score: float = -4.0
-    extractive_max_chars: int = Field(900, ge=100, le=10_000)
+    # Extractive answers: a unit's score is its cross-encoder logit + passage_weight x its
+    # passage's rerank logit (+ quantity_bonus for a number with its unit when the question asks
+    # for a quantity); units within `margin` of the best, above the floor, fill the word budget.
+    # Chosen on the gold set's dev split (BENCHMARKS.md, "Answers").
+    extractive_margin: float = Field(9.0, ge=0)
+    extractive_min_score: float = -12.0
+    extractive_quantity_bonus: float = Field(2.0, ge=0)
+    extractive_passages: int = Field(5, ge=1, le=50)  # top passages whose units are scored
+    extractive_passage_weight: float = Field(1.0, ge=0)
     history_turns: int = Field(3, ge=0, le=20)  # earlier turns sent to an LLM to condense
     local_context_tokens: int = Field(4096, ge=512, le=32_768)
-    local_threads: int = Field(2, ge=1, le=64)
+    local_threads: int = Field(1, ge=1, le=64)  # 1: ~44 tok/s on 2 cores, 2: 7-10 tok/s
 
     # Study mode (`studyrag quiz`, the Practice page). Progress lives in data_dir/quiz_db_name.
     # Credit per key point: combined similarity (cosine and IDF term recall) mapped linearly from

@@ -49,7 +49,8 @@ def test_ask_text_output_lists_sources_and_honours_source_filter(index_copy: Pat
     )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert "[1]" in lines[0] and "Sources:" in lines
+    first_paragraph = result.stdout.split("\n\n")[0]
+    assert "[1]" in first_paragraph and "Sources:" in lines
     listed = [line for line in lines if line.startswith("  [")]
     assert listed and all(source in line for line in listed)
 
@@ -67,3 +68,43 @@ def test_ask_errors_are_one_line(index_copy: Path, tmp_path: Path) -> None:
     assert len(llm.stderr.strip().splitlines()) == 1
     bad = runner.invoke(app, ["--data-dir", str(index_copy), "ask", "q", "--backend", "gpt"])
     assert bad.exit_code == 2 and "gpt" in bad.output
+
+
+def test_ask_batch_json_answers_every_line_with_models_loaded_once(
+    index_copy: Path, tmp_path: Path
+) -> None:
+    from studyrag.eval.gold import load_questions
+    from tests.conftest import GOLD
+
+    gold = [q for _qid, q in load_questions(GOLD)]
+    lines = [gold[i % len(gold)] for i in range(100)]
+    lines[3] = ""  # empty lines are skipped
+    lines[7] = "   "
+    lines[10] = "x" * 5000  # over STUDYRAG_MAX_QUERY_CHARS: an error object, the batch goes on
+    batch = tmp_path / "questions.txt"
+    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(
+        app, ["--data-dir", str(index_copy), "ask", "--batch", str(batch), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 98
+    errors = [r for r in rows if "error" in r]
+    assert len(errors) == 1 and "characters" in errors[0]["error"]
+    answers = [r for r in rows if "error" not in r]
+    assert [r["question"] for r in answers] == [q for q in lines if q.strip() and len(q) < 5000]
+    for row in answers:
+        assert {"answer", "refused", "citations", "quotes", "timings_ms"} <= set(row)
+        assert row["timings_ms"]["total"] > 0
+        by_n = {c["n"]: c for c in row["citations"]}
+        for quote in row["quotes"]:
+            assert by_n[quote["n"]]["text"][quote["start"] : quote["end"]] == quote["text"]
+
+
+def test_ask_needs_a_question_or_a_batch(index_copy: Path) -> None:
+    neither = runner.invoke(app, ["--data-dir", str(index_copy), "ask"])
+    assert neither.exit_code == 2 and "--batch" in neither.stderr
+    missing = runner.invoke(
+        app, ["--data-dir", str(index_copy), "ask", "--batch", "/nonexistent/q.txt"]
+    )
+    assert missing.exit_code == 2 and "cannot read" in missing.stderr

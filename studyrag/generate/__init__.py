@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from studyrag.generate.base import Answer, AnswerSentence, Citation, Generator, Passage
-from studyrag.generate.extractive import ExtractiveGenerator, SentenceScorer
+from studyrag.generate.base import (
+    Answer,
+    AnswerSentence,
+    Citation,
+    Draft,
+    Generator,
+    Passage,
+    Quote,
+)
+from studyrag.generate.extractive import ExtractiveGenerator, UnitScorer
 from studyrag.settings import GeneratorBackend, Settings
 from studyrag.types import StudyragError
 
@@ -20,11 +28,11 @@ def backend_of(value: GeneratorBackend | str | None, settings: Settings) -> Gene
 
 
 def make_generator(
-    backend: GeneratorBackend, settings: Settings, score_sentences: SentenceScorer
+    backend: GeneratorBackend, settings: Settings, score_units: UnitScorer
 ) -> Generator:
     """Build one backend; LLM clients and runtimes are imported only when chosen."""
     if backend is GeneratorBackend.EXTRACTIVE:
-        return ExtractiveGenerator(settings, score_sentences)
+        return ExtractiveGenerator(settings, score_units)
     if backend is GeneratorBackend.OPENAI:
         from studyrag.generate.openai_chat import OpenAIChatGenerator
 
@@ -38,8 +46,10 @@ __all__ = [
     "Answer",
     "AnswerSentence",
     "Citation",
+    "Draft",
     "Generator",
     "Passage",
+    "Quote",
     "backend_of",
     "make_generator",
 ]

@@ -42,6 +42,24 @@ class Citation:
         }
 
 
+@dataclass(frozen=True)
+class Quote:
+    """A span of passage ``n`` quoted in an answer: ``passage.chunk.text[start:end] == text``."""
+
+    n: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A generator's answer before validation, with the spans it quoted when it knows them."""
+
+    text: str
+    quotes: list[Quote] = field(default_factory=list)
+
+
 @dataclass
 class AnswerSentence:
     """One sentence of an answer with the passages it cites and whether they support it."""
@@ -62,6 +80,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     sentences: list[AnswerSentence] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)  # what the generator saw / nearest
+    quotes: list[Quote] = field(default_factory=list)  # exact spans the answer quotes
     warnings: list[str] = field(default_factory=list)
     backend: str = ""
     standalone_question: str = ""  # the question after condensing a follow-up
@@ -72,12 +91,25 @@ class Answer:
             "answer": self.text,
             "refused": self.refused,
             "citations": [c.to_dict() for c in self.citations],
+            "quotes": [quote_dict(q, self.citations) for q in self.quotes],
             "warnings": self.warnings,
             "backend": self.backend,
             "question": self.question,
             "standalone_question": self.standalone_question or self.question,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
+
+
+def quote_dict(quote: Quote, citations: Sequence[Citation]) -> dict[str, Any]:
+    """A quote for JSON: ``start``/``end`` index the cited passage's ``text``."""
+    chunk = next((c.chunk for c in citations if c.n == quote.n), None)
+    return {
+        "n": quote.n,
+        "chunk_id": chunk.chunk_id if chunk else None,
+        "start": quote.start,
+        "end": quote.end,
+        "text": quote.text,
+    }
 
 
 class Generator(ABC):

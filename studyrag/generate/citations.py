@@ -13,8 +13,9 @@ from studyrag.embedding import Embedder
 from studyrag.generate.base import AnswerSentence, Citation, Passage
 from studyrag.generate.injection import evidence_text
 from studyrag.generate.refusal import is_refusal_text
-from studyrag.generate.sentences import normalize, split_sentences
 from studyrag.index.lexical import LexicalAnalyzer
+from studyrag.sentences import normalize, split_sentences
+from studyrag.units import BULLET
 
 _GROUP = r"\[\s*\d{1,3}(?:\s*(?:[,;]|-|–)\s*\d{1,3})*\s*\]"
 _MARKERS = re.compile(rf"(?:\s*{_GROUP})+")
@@ -24,15 +25,25 @@ _TRAILING = re.compile(rf"([.!?])((?:[ \t]*{_GROUP})+)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 UNSUPPORTED_MARK = "[unsupported]"
 _MIN_PARTIAL_CHARS = 30
+_MIN_QUOTE_CHARS = 6
 _VECTOR_CACHE = 2048  # passages whose sentence vectors are kept between answers
 
 
 @dataclass(frozen=True)
 class ParsedSentence:
-    """An answer sentence without its markers, and the numbers it cited."""
+    """An answer sentence without its markers, the numbers it cites and where it sits.
+
+    A sentence without markers inherits those of the next marked sentence of its paragraph: an
+    extractive quote over several lines (a label, its items, a calculation) is cited once, at
+    its end. ``own`` tells whether the markers were written on this sentence.
+    """
 
     text: str
     cited: tuple[int, ...]
+    line: int = 0
+    paragraph: int = 0
+    own: bool = True
+    indent: str = ""
 
 
 @dataclass
@@ -58,21 +69,55 @@ def parse_numbers(group: str) -> list[int]:
 
 
 def parse_answer(text: str) -> list[ParsedSentence]:
-    """Split an answer into sentences, each with the ``[n]`` numbers it carries."""
+    """Split an answer into sentences, each with the ``[n]`` numbers it carries (or inherits)."""
     text = _TRAILING.sub(lambda m: f"{m.group(2)}{m.group(1)}", text)
     parsed: list[ParsedSentence] = []
-    for span in split_sentences(text, join_labels=True):
-        cited: list[int] = []
-        for group in _ONE_GROUP.findall(span.text):
-            cited.extend(n for n in parse_numbers(group) if n not in cited)
-        bare = _MARKERS.sub("", span.text).strip()
-        bare = re.sub(r"\s+([.!?,;:])", r"\1", bare)
-        if bare.strip(" .!?,;:-"):
-            parsed.append(ParsedSentence(bare, tuple(cited)))
-        elif cited and parsed:  # markers on a line of their own: attach to the sentence above
-            last = parsed[-1]
-            parsed[-1] = ParsedSentence(last.text, tuple(dict.fromkeys(last.cited + tuple(cited))))
+    line_no = 0
+    for paragraph_no, paragraph in enumerate(re.split(r"\n[ \t]*\n", text)):
+        found: list[ParsedSentence] = []
+        for line in paragraph.split("\n"):
+            indent = line[: len(line) - len(line.lstrip())]
+            for span in split_sentences(line, join_labels=True):
+                cited: list[int] = []
+                for group in _ONE_GROUP.findall(span.text):
+                    cited.extend(n for n in parse_numbers(group) if n not in cited)
+                bare = _MARKERS.sub("", span.text).strip()
+                bare = re.sub(r"\s+([.!?,;:])$", r"\1", bare)
+                if bare.strip(" .!?,;:-•"):
+                    found.append(
+                        ParsedSentence(bare, tuple(cited), line_no, paragraph_no, True, indent)
+                    )
+                elif cited and found:  # markers on their own: they belong to the sentence above
+                    last = found[-1]
+                    merged = tuple(dict.fromkeys(last.cited + tuple(cited)))
+                    found[-1] = ParsedSentence(
+                        last.text, merged, last.line, last.paragraph, True, last.indent
+                    )
+            line_no += 1
+        parsed.extend(_inherit(found))
     return parsed
+
+
+def _inherit(found: Sequence[ParsedSentence]) -> list[ParsedSentence]:
+    """Unmarked sentences take the markers of the next marked one in the same paragraph."""
+    result: list[ParsedSentence] = []
+    following: tuple[int, ...] = ()
+    for sentence in reversed(found):
+        if sentence.cited:
+            following = sentence.cited
+            result.append(sentence)
+        else:
+            result.append(
+                ParsedSentence(
+                    sentence.text,
+                    following,
+                    sentence.line,
+                    sentence.paragraph,
+                    not following,
+                    sentence.indent,
+                )
+            )
+    return result[::-1]
 
 
 def with_markers(text: str, numbers: Sequence[int]) -> str:
@@ -139,6 +184,9 @@ class SupportScorer:
         passage = evidence_text(passage)
         if not _numbers_present(sentence, passage):
             return 0.0, False
+        quoted = normalize(BULLET.sub("", sentence)).rstrip(".:;,")
+        if len(quoted) >= _MIN_QUOTE_CHARS and quoted in normalize(passage):
+            return 1.0, True  # quoted verbatim
         score = self.lexical(sentence, passage)
         if score >= self.min_support:
             return score, True
@@ -165,11 +213,12 @@ def validate(answer: str, passages: Sequence[Passage], scorer: SupportScorer) ->
     by_n = {p.n: p for p in passages}
     sentences: list[AnswerSentence] = []
     warnings: list[str] = []
-    for parsed in parse_answer(answer):
+    parsed_all = parse_answer(answer)
+    for parsed in parsed_all:
         sentence, notes = check_sentence(parsed, by_n, scorer)
         sentences.append(sentence)
         warnings.extend(notes)
-    rendered = " ".join(render_sentence(s) for s in sentences)
+    rendered = render_lines(parsed_all, sentences)
     cited_order = list(dict.fromkeys(n for s in sentences for n in s.citations))
     citations = [Citation(n, by_n[n].chunk) for n in cited_order]
     return Validation(rendered, sentences, citations, warnings)
@@ -200,11 +249,29 @@ def check_sentence(
     return AnswerSentence(parsed.text, kept, bool(kept), round(best, 3)), notes
 
 
-def render_sentence(sentence: AnswerSentence) -> str:
-    """A sentence with its kept markers, or flagged ``[unsupported]``."""
-    if sentence.citations or sentence.supported:
-        return with_markers(sentence.text, sentence.citations)
-    return f"{sentence.text} {UNSUPPORTED_MARK}"
+def render_sentence(sentence: AnswerSentence, own: bool = True) -> str:
+    """A sentence with its kept markers (when it carried them), or flagged ``[unsupported]``."""
+    if not (sentence.citations or sentence.supported):
+        return f"{sentence.text} {UNSUPPORTED_MARK}"
+    return with_markers(sentence.text, sentence.citations) if own else sentence.text
+
+
+def render_lines(parsed: Sequence[ParsedSentence], checked: Sequence[AnswerSentence]) -> str:
+    """The checked answer with its line and paragraph layout kept."""
+    out: list[str] = []
+    previous: ParsedSentence | None = None
+    for where, sentence in zip(parsed, checked, strict=True):
+        text = render_sentence(sentence, where.own)
+        if previous is None:
+            out.append(where.indent + text)
+        elif where.paragraph != previous.paragraph:
+            out.append("\n\n" + where.indent + text)
+        elif where.line != previous.line:
+            out.append("\n" + where.indent + text)
+        else:
+            out.append(" " + text)
+        previous = where
+    return "".join(out)
 
 
 def _marks(numbers: Sequence[int]) -> str:

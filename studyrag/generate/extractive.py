@@ -1,7 +1,12 @@
-"""Extractive answers: the best-supported sentences of the top passages, each cited ``[n]``.
+"""Extractive answers composed from the units of the top passages, each quoted with its offsets.
 
-No language model writes anything: every sentence is copied from a passage (bullet markers and
-Markdown emphasis removed), so every sentence is in the passage it cites by construction.
+No language model writes anything. The composer scores every quotable unit (sentence, bullet
+item, formula or calculation line, table row) of the passages against the question, leads with
+the best one, adds the units within a margin of it up to a word budget, and shows them the way the
+document shows them: a label keeps its items under it, a calculation stays on its own lines,
+bullets stay bullets. Units of one passage keep document order; adjacent ones merge into one
+quoted span. Questions, headings, follow-up lists, metadata and narrative framing are never
+quoted (:mod:`studyrag.units` decides what each line is).
 """
 
 from __future__ import annotations
@@ -13,166 +18,291 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz
 
-from studyrag.generate.base import Generator, Passage
+from studyrag.generate.base import Draft, Generator, Passage, Quote
 from studyrag.generate.citations import with_markers
 from studyrag.generate.injection import looks_like_instruction
-from studyrag.generate.sentences import (
-    Span,
-    clean_sentence,
-    is_bullet,
-    normalize,
-    split_sentences,
-)
+from studyrag.sentences import normalize
 from studyrag.settings import Settings
+from studyrag.units import CONTENT_KINDS, LINE_KINDS, Unit, UnitKind, label_chain, parse_units
 
-SentenceScorer = Callable[[str, Sequence[str]], np.ndarray]
-"""Relevance of each sentence to the question (higher is better), e.g. cross-encoder logits."""
+UnitScorer = Callable[[str, Sequence[str]], np.ndarray]
+"""Relevance of each text to the question (higher is better), e.g. cross-encoder logits."""
 
-_LABEL = re.compile(r"^(?:Q\d{1,3}|Question\s+\d{1,3}|Category\s+\d+)\s*[.:)\-—–]", re.IGNORECASE)
-_METADATA = re.compile(
-    r"^(?:Difficulty|Roles?|Tags?|Source|Answer|Expected Answer|Follow-?ups?)\s*:", re.I
+_QUANTITY_QUESTION = re.compile(
+    r"\bhow (?:much|many|big|large|long|fast|slow|small|often)\b"
+    r"|\bwhat(?:'s| is| are)? (?:the )?(?:speedup|size|percentage|fraction|ratio|value|cost"
+    r"|number|amount|memory|overhead|latency|throughput)\b"
+    r"|\bwhich value\b|\bby how\b|\bhow \w+ (?:memory|parameters|tokens|gpus)\b"
+    r"|\b\d+(?:\.\d+)?\s*[KMBT]\b|\b\d+(?:\.\d+)?\s*(?:GB|MB|TB|billion)\b",
+    re.IGNORECASE,
 )
-_GLUED = re.compile(r"[a-z][A-Z]")  # table rows flattened without separators: "ComputeData size"
 _ANAPHORA = re.compile(r"^(?:This|That|These|Those|It|Its|They|Their|Such|Both|Here)\b")
-_MIN_WORDS = 4
-_ASIDE = re.compile(r"\s*\([^()]*\)")
-_LABEL_MAX_WORDS = 10  # "ALiBi (Attention with Linear Biases — BLOOM, MPT):"
+_MIN_WORDS = 2
+_STATEMENT_LABEL_WORDS = 6  # "RMSNorm removes the mean-centering step ...:" states something
+_DUPLICATE_RATIO = 85
+
+
+def asks_for_quantity(question: str) -> bool:
+    """How much / how many / what speedup..., or a question about a sized thing ("a 70B model")."""
+    return bool(_QUANTITY_QUESTION.search(question))
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A sentence of passage ``n`` that could go into the answer."""
+    """A quotable unit of passage ``n`` with the units of that passage around it."""
 
-    n: int
+    passage: Passage
     rank: int  # position of the passage in the list (0 = best)
-    index: int  # position of the sentence inside its passage
-    span: Span
-    text: str  # cleaned, as shown
-    context: str = ""  # the passage title, which the scorer sees before the sentence
-    label: str = ""  # the "QLoRA:" line the bullet sits under (already prefixed to text)
+    unit: Unit
+    units: tuple[Unit, ...]  # every unit of the passage, for labels and neighbours
+
+    @property
+    def n(self) -> int:
+        return self.passage.n
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return self.passage.n, self.unit.index
+
+    @property
+    def labels(self) -> list[Unit]:
+        return label_chain(self.units, self.unit)
 
     @property
     def scored_text(self) -> str:
-        """What the scorer reads: the title gives a bare bullet its subject."""
-        return f"{self.context}: {self.text}" if self.context else self.text
+        """What the scorer reads: title and labels give a bare item or formula its subject."""
+        title = self.passage.chunk.title
+        context = [u.text for u in self.labels]
+        parts = [p for p in (title, *context, self.unit.text) if p]
+        return " ".join(parts)
 
 
-def _short_label(text: str) -> str:
-    """A label line without its aside: "ALiBi (Attention with Linear Biases — BLOOM)" -> "ALiBi"."""
-    return _ASIDE.sub("", text).strip() or text.strip()
-
-
-def answer_sentences(passage: Passage, rank: int) -> list[Candidate]:
-    """Sentences of a passage worth quoting: not headings, questions, labels or table rows."""
+def passage_units(passage: Passage) -> tuple[Unit, ...]:
     chunk = passage.chunk
-    title = normalize(clean_sentence(chunk.title)) if chunk.title else ""
-    headings = {normalize(clean_sentence(h)) for h in chunk.heading_path}
-    found: list[Candidate] = []
-    label = ""  # a short "QLoRA:" line names the subject of the bullets under it
-    for index, span in enumerate(split_sentences(chunk.text, join_labels=True)):
-        text = clean_sentence(span.text)
-        flat = normalize(text)
-        starts_line = span.start == 0 or chunk.text[span.start - 1] == "\n"
-        if starts_line and text.endswith(":") and len(text.split()) <= _LABEL_MAX_WORDS:
-            label = "" if _METADATA.match(text) else _short_label(text[:-1])
-            continue
-        if starts_line and not is_bullet(span.text):
-            label = ""
-        elif label and is_bullet(span.text) and not text.startswith(label):
-            text = f"{label}: {text}"
-        if (
-            len(text.split()) < _MIN_WORDS
-            or text.endswith("?")
-            or (text.endswith(":") and len(text.split()) <= 8)
-            or _LABEL.match(text)
-            or _METADATA.match(text)
-            or len(_GLUED.findall(text)) >= 3
-            or (flat in title and len(flat) >= 10)
-            or flat in headings
-            or looks_like_instruction(text)
-        ):
-            continue
-        context = clean_sentence(chunk.title)
-        found.append(Candidate(passage.n, rank, index, span, text, context, label))
-    return found
+    return tuple(parse_units(chunk.text, (*chunk.heading_path, chunk.title)))
+
+
+def candidates_of(passage: Passage, rank: int) -> list[Candidate]:
+    """Units of a passage worth quoting: content, not too short, not an instruction."""
+    units = passage_units(passage)
+    return [
+        Candidate(passage, rank, unit, units)
+        for unit in units
+        if unit.kind in CONTENT_KINDS
+        and (unit.kind is not UnitKind.LABEL or unit.words >= _STATEMENT_LABEL_WORDS)
+        and (unit.words >= _MIN_WORDS or unit.kind is UnitKind.FORMULA or unit.label is not None)
+        and not looks_like_instruction(unit.text)
+    ]
 
 
 class ExtractiveGenerator(Generator):
-    """Chooses sentences by relevance to the question; orders them by passage, then position."""
+    """Leads with the best unit; adds units within ``margin`` of it up to ``max_words``."""
 
     name = "extractive"
 
-    def __init__(self, settings: Settings, score_sentences: SentenceScorer) -> None:
-        self.max_sentences = settings.answer_max_sentences
-        self.max_chars = settings.extractive_max_chars
+    def __init__(self, settings: Settings, score_units: UnitScorer) -> None:
+        self.max_words = settings.answer_max_words
         self.margin = settings.extractive_margin
         self.min_score = settings.extractive_min_score
-        self.score_sentences = score_sentences
+        self.quantity_bonus = settings.extractive_quantity_bonus
+        self.max_passages = settings.extractive_passages
+        self.passage_weight = settings.extractive_passage_weight
+        self.score_units = score_units
 
     def generate(self, question: str, passages: Sequence[Passage]) -> str:
-        candidates = [c for rank, p in enumerate(passages) for c in answer_sentences(p, rank)]
-        if not candidates:
-            return ""
-        scores = self.score_sentences(question, [c.scored_text for c in candidates])
-        chosen = self.select(candidates, [float(s) for s in scores])
-        return render(chosen, scores_by_key(candidates, scores))
+        return self.compose(question, passages).text
 
-    def select(self, candidates: Sequence[Candidate], scores: Sequence[float]) -> list[Candidate]:
-        """Best sentence first, then those within the margin; no near-duplicates; within budget."""
-        order = sorted(range(len(candidates)), key=lambda i: (-scores[i], candidates[i].rank))
-        floor = max(scores[order[0]] - self.margin, self.min_score)
-        chosen: list[Candidate] = []
-        used = 0
-        for i in order:
-            candidate = candidates[i]
-            if chosen and (scores[i] < floor or len(chosen) >= self.max_sentences):
+    def compose(
+        self, question: str, passages: Sequence[Passage], max_words: int | None = None
+    ) -> Draft:
+        """The answer text with ``[n]`` markers and the exact span of every quote."""
+        pool = [
+            c
+            for rank, p in enumerate(passages[: self.max_passages])
+            for c in candidates_of(p, rank)
+        ]
+        if not pool:
+            return Draft("", [])
+        scores = self.score(question, pool)
+        chosen = self.select(pool, scores, max_words or self.max_words, asks_for_quantity(question))
+        return render(chosen, scores)
+
+    def score(self, question: str, pool: Sequence[Candidate]) -> dict[tuple[int, int], float]:
+        """Scorer relevance, plus a bonus for numbers with units when the question wants one."""
+        raw = self.score_units(question, [c.scored_text for c in pool])
+        wants_number = asks_for_quantity(question)
+        scores: dict[tuple[int, int], float] = {}
+        for candidate, value in zip(pool, raw, strict=True):
+            bonus = self.quantity_bonus if wants_number and candidate.unit.has_quantity else 0.0
+            prior = self.passage_weight * (candidate.passage.hit.rerank_score or 0.0)
+            scores[candidate.key] = float(value) + bonus + prior
+        return scores
+
+    def select(
+        self,
+        pool: Sequence[Candidate],
+        scores: dict[tuple[int, int], float],
+        max_words: int,
+        wants_number: bool = False,
+    ) -> list[Candidate]:
+        """Best unit first with what it needs to be read; then others within margin and budget."""
+        order = sorted(pool, key=lambda c: (-scores[c.key], c.rank, c.unit.index))
+        lead = order[0]
+        floor = max(scores[lead.key] - self.margin, self.min_score)
+        chosen: dict[tuple[int, int], Candidate] = {}
+        by_key = {c.key: c for c in pool}
+
+        def words_with(extra: Sequence[Candidate]) -> int:
+            return shown_words([*chosen.values(), *extra], by_key)
+
+        for candidate in order:
+            if candidate is not lead and scores[candidate.key] < floor:
                 break
-            if chosen and used + len(candidate.text) > self.max_chars:
+            if candidate.key in chosen or _duplicate(candidate, chosen.values()):
                 continue
-            if any(fuzz.ratio(normalize(candidate.text), normalize(c.text)) >= 85 for c in chosen):
+            group = [candidate, *companions(candidate, by_key)]
+            group = [c for c in group if c.key not in chosen]
+            if candidate is not lead and words_with(group) > max_words:
                 continue
-            chosen.append(candidate)
-            used += len(candidate.text)
-        return add_antecedents(chosen, candidates, self.max_sentences)
+            for member in group:
+                chosen[member.key] = member
+        if wants_number and not any(c.unit.has_quantity for c in chosen.values()):
+            numbered = [c for c in order if c.unit.has_quantity and c.n == lead.n]
+            if numbered:
+                best = numbered[0]
+                for member in [best, *companions(best, by_key)]:
+                    chosen.setdefault(member.key, member)
+        return list(chosen.values())
 
 
-def add_antecedents(
-    chosen: list[Candidate], candidates: Sequence[Candidate], limit: int
-) -> list[Candidate]:
-    """A chosen sentence opening with "This"/"It" brings the sentence before it, when room."""
-    by_position = {(c.n, c.index): c for c in candidates}
-    result = list(chosen)
-    for candidate in chosen:
-        if len(result) >= limit or not _ANAPHORA.match(candidate.text):
-            continue
-        before = by_position.get((candidate.n, candidate.index - 1))
-        if before is not None and before not in result:
-            result.append(before)
-    return result
+def companions(candidate: Candidate, by_key: dict[tuple[int, int], Candidate]) -> list[Candidate]:
+    """Units a quote needs beside it: the rest of its calculation, the sentence "This" points to."""
+    unit = candidate.unit
+    found: list[Candidate] = []
+    if unit.kind is UnitKind.FORMULA:
+        # A calculation reads as a whole: every formula line under the same label.
+        for other in candidate.units:
+            if (
+                other.kind is UnitKind.FORMULA
+                and other.label == unit.label
+                and other is not unit
+                and (unit.label is not None or abs(other.index - unit.index) <= 2)
+            ):
+                found.append(by_key.get((candidate.n, other.index)))  # type: ignore[arg-type]
+    elif unit.kind is UnitKind.LABEL:
+        # A statement that introduces a formula or calculation is read with it.
+        for other in candidate.units:
+            if other.label == unit.index and other.kind is UnitKind.FORMULA:
+                found.append(by_key.get((candidate.n, other.index)))  # type: ignore[arg-type]
+    elif _ANAPHORA.match(unit.text) and unit.index > 0 and unit.label is None:
+        found.append(by_key.get((candidate.n, unit.index - 1)))  # type: ignore[arg-type]
+    return [c for c in found if c is not None]
 
 
-def scores_by_key(
-    candidates: Sequence[Candidate], scores: np.ndarray
-) -> dict[tuple[int, int], float]:
-    """Each candidate's score keyed by (passage number, sentence index)."""
-    return {(c.n, c.index): float(s) for c, s in zip(candidates, scores, strict=True)}
+def _duplicate(candidate: Candidate, chosen: Sequence[Candidate] | object) -> bool:
+    flat = normalize(candidate.unit.text)
+    return any(
+        fuzz.ratio(flat, normalize(c.unit.text)) >= _DUPLICATE_RATIO
+        for c in chosen  # type: ignore[attr-defined]
+        if c.n != candidate.n
+    )
 
 
-def render(chosen: Sequence[Candidate], scores: dict[tuple[int, int], float]) -> str:
-    """Passages in order of their best chosen sentence; sentences in document order."""
+def shown_words(chosen: Sequence[Candidate], by_key: dict[tuple[int, int], Candidate]) -> int:
+    """Words of the answer as rendered: the units plus each label shown once."""
+    labels: set[tuple[int, int]] = set()
+    total = 0
+    for c in chosen:
+        total += c.unit.words
+        for label in c.labels:
+            if (c.n, label.index) not in labels:
+                labels.add((c.n, label.index))
+                total += label.words
+    return total
+
+
+@dataclass
+class _Line:
+    text: str
+    quote: tuple[int, int, int]  # passage n, start, end in the passage text
+    unit_index: int
+    line: int
+
+
+def render(chosen: Sequence[Candidate], scores: dict[tuple[int, int], float]) -> Draft:
+    """Passages in order of their best unit; each passage a paragraph in document order.
+
+    A label is shown once above its items; units on one source line share a line; units that
+    are adjacent in the passage merge into one quote, cited once at its end.
+    """
+    if not chosen:
+        return Draft("", [])
     best: dict[int, float] = {}
     for c in chosen:
-        best[c.n] = max(best.get(c.n, float("-inf")), scores[(c.n, c.index)])
-    ordered = sorted(chosen, key=lambda c: (-best[c.n], c.n, c.index))
-    shown: list[str] = []
-    for before, c in zip([None, *ordered], ordered, strict=False):
-        text = c.text
-        if before is not None and c.label and (before.n, before.label) == (c.n, c.label):
-            text = text.removeprefix(f"{c.label}: ")  # the label once per group of bullets
-        shown.append(with_markers(_terminated(text), [c.n]))
-    return " ".join(shown)
+        best[c.n] = max(best.get(c.n, float("-inf")), scores.get(c.key, float("-inf")))
+    paragraphs: list[str] = []
+    quotes: list[Quote] = []
+    for n in sorted(best, key=lambda k: (-best[k], k)):
+        members = sorted((c for c in chosen if c.n == n), key=lambda c: c.unit.index)
+        units = members[0].units
+        passage = members[0].passage
+        shown: dict[int, Unit] = {}
+        for c in members:
+            for label in c.labels:
+                shown.setdefault(label.index, label)
+            shown[c.unit.index] = c.unit
+        ordered = [shown[i] for i in sorted(shown)]
+        spans = _merge_spans(ordered, units)
+        lines = _layout(ordered, units)
+        # One marker at the paragraph's end: every line above it inherits it (parse_answer).
+        text_lines = [text for text, _last in lines]
+        text_lines[-1] = with_markers(text_lines[-1], [n])
+        paragraphs.append("\n".join(text_lines))
+        for start, end, _last in spans:
+            quotes.append(Quote(n, start, end, passage.chunk.text[start:end]))
+    return Draft("\n\n".join(paragraphs), quotes)
 
 
-def _terminated(text: str) -> str:
-    """Close a bullet fragment with a full stop so the answer reads as sentences."""
-    return text if text[-1] in ".!?" else f"{text.rstrip(':;,')}."
+def _merge_spans(ordered: Sequence[Unit], units: Sequence[Unit]) -> list[tuple[int, int, int]]:
+    """``(start, end, last unit index)`` of runs of units with nothing quotable between them."""
+    spans: list[tuple[int, int, int]] = []
+    previous: Unit | None = None
+    for unit in ordered:
+        gap = (
+            [u for u in units if previous.index < u.index < unit.index]
+            if previous is not None
+            else None
+        )
+        if previous is not None and gap is not None and not gap:
+            start, _end, _last = spans[-1]
+            spans[-1] = (start, unit.end, unit.index)
+        else:
+            spans.append((unit.start, unit.end, unit.index))
+        previous = unit
+    return spans
+
+
+def _layout(ordered: Sequence[Unit], ordered_all: Sequence[Unit]) -> list[tuple[str, int]]:
+    """Lines as the document has them: ``(text, index of the last unit on the line)``."""
+    lines: list[tuple[str, int, int]] = []  # text, last unit index, source line
+    for unit in ordered:
+        text = _as_shown(unit, len(label_chain(ordered_all, unit)))
+        same_line = lines and lines[-1][2] == unit.line and unit.kind not in LINE_KINDS
+        if same_line:
+            last_text, _last, line_no = lines[-1]
+            lines[-1] = (f"{last_text} {text}", unit.index, line_no)
+        else:
+            lines.append((text, unit.index, unit.line))
+    return [(text, last) for text, last, _line in lines]
+
+
+def _as_shown(unit: Unit, depth: int) -> str:
+    indent = "  " * depth
+    if unit.kind is UnitKind.BULLET:
+        return f"{indent}• {unit.text}"
+    if unit.kind in (UnitKind.FORMULA, UnitKind.TABLE_ROW):
+        return f"{indent or '  '}{unit.text}"
+    return unit.text
+
+
+__all__ = ["Candidate", "ExtractiveGenerator", "UnitScorer", "asks_for_quantity", "candidates_of"]

@@ -16,6 +16,8 @@ from studyrag.quiz.bank import DIFFICULTIES, Question, QuestionBank, load_bank
 from studyrag.quiz.grader import Grader
 from studyrag.quiz.progress import ProgressStore
 from studyrag.types import StudyragError
+from studyrag.ui.document import span_context
+from studyrag.ui.markdown import escape_markdown, text_to_markdown
 
 if TYPE_CHECKING:
     from studyrag.pipeline import StudyPipeline
@@ -81,7 +83,25 @@ def _show_question(question: Question) -> None:
         st.caption(plain("Cover: " + "; ".join(question.sub_points)))
 
 
-def _show_result(result: dict[str, Any]) -> None:
+def _show_point(settings: Settings, question: Question, mark: str, point: dict[str, Any]) -> None:
+    """A key point as a citation opens on the Ask page: file · heading, the span highlighted."""
+    source, start, end = point["citation"]
+    heading = " > ".join(p for p in (question.topic, question.prompt) if p)
+    with st.expander(f"{mark} {escape_markdown(point['text'])}"):
+        st.caption(f"**{escape_markdown(source)}** · {escape_markdown(heading)}")
+        try:
+            context = span_context(settings, source, start, end)
+        except (StudyragError, OSError) as error:
+            st.warning(str(error), icon=":material/description:")
+            return
+        shown = context.before + context.passage + context.after
+        lit = (len(context.before), len(context.before) + len(context.passage))
+        with st.container(border=True):
+            st.markdown(text_to_markdown(shown, [lit]))
+        st.caption(f"Characters {start:,}–{end:,} of {source}.")
+
+
+def _show_result(result: dict[str, Any], settings: Settings, question: Question) -> None:
     st.metric("Score", f"{result['score']}/100")
     st.caption(plain(f"Graded against the {result['graded_against']}."))
     if result["note"]:
@@ -89,12 +109,10 @@ def _show_result(result: dict[str, Any]) -> None:
     total = len(result["covered"]) + len(result["missed"])
     st.markdown(f"**Covered ({len(result['covered'])}/{total})**")
     for point in result["covered"]:
-        source, start, end = point["citation"]
-        st.text(f"✓ {point['text']}\n    [{source}, {start}, {end}]")
+        _show_point(settings, question, "✓", point)
     st.markdown(f"**Missed ({len(result['missed'])}/{total})**")
     for point in result["missed"]:
-        source, start, end = point["citation"]
-        st.text(f"✗ {point['text']}\n    [{source}, {start}, {end}]")
+        _show_point(settings, question, "✗", point)
     if result["follow_ups"]:
         st.markdown("**Follow-ups an interviewer may chain**")
         for follow_up in result["follow_ups"]:
@@ -159,4 +177,4 @@ def _practice(
             st.session_state[_KEY_RESULT] = {"question_id": question.id, **result.to_dict()}
     shown = st.session_state.get(_KEY_RESULT)
     if shown and shown["question_id"] == question.id:
-        _show_result(shown)
+        _show_result(shown, settings, question)

@@ -77,17 +77,43 @@ def document_context(
 ) -> DocumentContext:
     """The text around ``chunk`` in its source file, cut at line boundaries."""
     text, starts, ends = cleaned_document(source_path(settings, chunk.source))
-    start = bisect.bisect_left(starts, chunk.start)
-    end = max(start, bisect.bisect_left(ends, chunk.end + 1))
+    start, end = _cleaned_span(starts, ends, chunk.start, chunk.end)
     if text[start:end].strip() != chunk.text.strip():
         found = text.find(chunk.text)  # the file changed since ingest: find the passage itself
         if found < 0:
             raise StudyragError(f"{chunk.source} changed since it was indexed; re-index")
         start, end = found, found + len(chunk.text)
+    return _around(chunk.source, text, start, end, before, after)
+
+
+def span_context(
+    settings: Settings, source: str, start: int, end: int, before: int = 200, after: int = 200
+) -> DocumentContext:
+    """A ``[start, end)`` span of a source file's original text, with the lines around it."""
+    text, starts, ends = cleaned_document(source_path(settings, source))
+    if not 0 <= start < end:
+        raise StudyragError(f"no text at {source} characters {start}-{end}")
+    first, last = _cleaned_span(starts, ends, start, end)
+    if last <= first:
+        raise StudyragError(f"{source} changed since the question bank was read; re-index")
+    return _around(source, text, first, last, before, after)
+
+
+def _cleaned_span(
+    starts: tuple[int, ...], ends: tuple[int, ...], start: int, end: int
+) -> tuple[int, int]:
+    """Original-text offsets to cleaned-text offsets."""
+    first = bisect.bisect_left(starts, start)
+    return first, max(first, bisect.bisect_left(ends, end + 1))
+
+
+def _around(
+    source: str, text: str, start: int, end: int, before: int, after: int
+) -> DocumentContext:
     begin = _snap_back(text, max(0, start - before))
     finish = _snap_forward(text, min(len(text), end + after))
     return DocumentContext(
-        source=chunk.source,
+        source=source,
         before=text[begin:start],
         passage=text[start:end],
         after=text[end:finish],

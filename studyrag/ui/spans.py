@@ -53,7 +53,10 @@ def supporting_sentences(answer: Answer, n: int) -> list[str]:
 
 
 def supporting_spans(answer: Answer, citation: Citation) -> list[tuple[int, int]]:
-    """Spans of ``citation``'s passage text that back the answer sentences citing it."""
+    """Spans of ``citation``'s passage text that the answer quotes (exact offsets when known)."""
+    quoted = [(q.start, q.end) for q in answer.quotes if q.n == citation.n]
+    if quoted:
+        return quoted
     spans = []
     for sentence in supporting_sentences(answer, citation.n):
         span = locate(sentence, citation.chunk.text)

@@ -1,7 +1,7 @@
 """Process-wide resources (one pipeline per index, one lock) and per-session chat state.
 
 Qdrant local mode allows one client per storage folder, across processes: the app opens the
-pipeline once per server process (``st.cache_resource``) and every session, every question and
+pipeline once per server process (a module-level registry) and every session, every question and
 every re-index goes through that one object. A lock keeps a re-index from racing a question.
 """
 
@@ -30,43 +30,65 @@ def settings_key(settings: Settings) -> str:
     return settings.model_dump_json()
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _open_pipeline(key: str, _settings: Settings) -> StudyPipeline:
-    return StudyPipeline(_settings)
+class _Registry:
+    """Process-wide pipelines, locks and warm-ups, one per settings key.
+
+    Module state rather than ``st.cache_resource`` so that ``studyrag serve`` can open and warm
+    the pipeline while the server starts, before any browser connects; sessions then find it here.
+    """
+
+    def __init__(self) -> None:
+        self.guard = threading.Lock()
+        self.pipelines: dict[str, StudyPipeline] = {}
+        self.locks: dict[str, threading.RLock] = {}
+        self.warm: dict[str, float] = {}
+        self.warming: dict[str, threading.Lock] = {}
+
+
+_REGISTRY = _Registry()
 
 
 def get_pipeline(settings: Settings) -> StudyPipeline:
     """THE pipeline (and Qdrant client) for these settings in this server process."""
-    return _open_pipeline(settings_key(settings), settings)
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _pipeline_lock(key: str) -> threading.RLock:
-    return threading.RLock()
+    key = settings_key(settings)
+    with _REGISTRY.guard:
+        if key not in _REGISTRY.pipelines:
+            _REGISTRY.pipelines[key] = StudyPipeline(settings)
+        return _REGISTRY.pipelines[key]
 
 
 def index_lock(settings: Settings) -> threading.RLock:
     """Held by a question while it reads the index and by a re-index while it writes it."""
-    return _pipeline_lock(settings_key(settings))
+    key = settings_key(settings)
+    with _REGISTRY.guard:
+        return _REGISTRY.locks.setdefault(key, threading.RLock())
 
 
 WARM_UP_QUESTION = "What is attention in a transformer?"
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _warm(key: str, _settings: Settings, _pipeline: StudyPipeline) -> float:
-    begin = time.perf_counter()
-    _pipeline.warm_up()
-    if _settings.backend is GeneratorBackend.EXTRACTIVE:  # never wait on an LLM endpoint here
-        # Sentence splitter, support scorer, generator: loaded now, not on the first question.
-        with suppress(StudyragError):
-            get_assistant(_settings, _pipeline, _settings.rerank).ask(WARM_UP_QUESTION)
-    return time.perf_counter() - begin
-
-
 def warm_up(settings: Settings, pipeline: StudyPipeline) -> float:
-    """Load models, the BM25 sidecar and the default assistant once per pipeline; seconds."""
-    return _warm(f"{settings_key(settings)}:{id(pipeline)}", settings, pipeline)
+    """Load models, the BM25 sidecar and the default assistant once per pipeline; seconds.
+
+    A second caller waits for the first one's warm-up instead of repeating it.
+    """
+    key = f"{settings_key(settings)}:{id(pipeline)}"
+    with _REGISTRY.guard:
+        gate = _REGISTRY.warming.setdefault(key, threading.Lock())
+    with gate:
+        if key not in _REGISTRY.warm:
+            begin = time.perf_counter()
+            pipeline.warm_up()
+            if settings.backend is GeneratorBackend.EXTRACTIVE:  # never wait on an LLM here
+                with suppress(StudyragError):
+                    get_assistant(settings, pipeline, settings.rerank).ask(WARM_UP_QUESTION)
+            _REGISTRY.warm[key] = time.perf_counter() - begin
+        return _REGISTRY.warm[key]
+
+
+def preload(settings: Settings) -> float:
+    """Open and warm the pipeline now (``studyrag serve`` calls this as the server starts)."""
+    return warm_up(settings, get_pipeline(settings))
 
 
 def _secrets_digest(settings: Settings) -> str:
@@ -109,23 +131,27 @@ def retrieval_mode(settings: Settings, rerank: bool) -> RetrievalMode:
     return settings.mode
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _assistant(
-    key: str, _settings: Settings, _pipeline: StudyPipeline, mode: RetrievalMode
-) -> Assistant:
-    view = RetrievalView(_pipeline, mode)
-    return Assistant(cast(StudyPipeline, view), _settings)
+_ASSISTANTS: dict[str, Assistant] = {}
+_MAX_ASSISTANTS = 8
 
 
 def get_assistant(settings: Settings, pipeline: StudyPipeline, rerank: bool) -> Assistant:
     """An assistant for the sidebar's choices, over the one shared pipeline."""
-    key = f"{settings_key(settings)}:{_secrets_digest(settings)}:{id(pipeline)}"
-    return _assistant(key, settings, pipeline, retrieval_mode(settings, rerank))
+    mode = retrieval_mode(settings, rerank)
+    key = f"{settings_key(settings)}:{_secrets_digest(settings)}:{id(pipeline)}:{mode}"
+    with _REGISTRY.guard:
+        if key not in _ASSISTANTS:
+            if len(_ASSISTANTS) >= _MAX_ASSISTANTS:
+                _ASSISTANTS.pop(next(iter(_ASSISTANTS)))  # the oldest
+            view = RetrievalView(pipeline, mode)
+            _ASSISTANTS[key] = Assistant(cast(StudyPipeline, view), settings)
+        return _ASSISTANTS[key]
 
 
 def clear_assistants() -> None:
     """Forget assistants built before a re-index (they may hold index-derived state)."""
-    _assistant.clear()
+    with _REGISTRY.guard:
+        _ASSISTANTS.clear()
 
 
 @contextmanager

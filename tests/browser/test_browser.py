@@ -1,4 +1,4 @@
-"""The real thing: `streamlit run app.py` on 127.0.0.1, driven by headless Debian Chromium.
+"""The real thing: `studyrag serve` (Streamlit on 127.0.0.1), driven by headless Debian Chromium.
 
 Records how long the first answer takes after the server starts (timings JSON and screenshots
 under test-artifacts/). Chromium and chromedriver come from Debian packages
@@ -72,6 +72,20 @@ def _wait_healthy(url: str, server: subprocess.Popen[bytes], timeout: float) -> 
     raise AssertionError("streamlit did not become healthy in time")
 
 
+READY_LINE = "studyrag: models and index ready"
+
+
+def _wait_for_line(path: Path, line: str, server: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if line in path.read_text(errors="replace"):
+            return
+        if server.poll() is not None:
+            raise AssertionError(f"studyrag serve exited with code {server.returncode}")
+        time.sleep(0.2)
+    raise AssertionError(f"{line!r} never appeared in {path}")
+
+
 @pytest.fixture
 def app_server(index_copy: Path, tmp_path: Path) -> Iterator[tuple[str, float]]:
     """The app served on a free local port over a private copy of the index."""
@@ -88,18 +102,14 @@ def app_server(index_copy: Path, tmp_path: Path) -> Iterator[tuple[str, float]]:
     log = (tmp_path / "streamlit.log").open("wb")
     started = time.monotonic()
     server = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
-            "--server.headless", "true",
-            "--server.address", "127.0.0.1",
-            "--server.port", str(port),
-            "--browser.gatherUsageStats", "false",
-        ],
+        [sys.executable, "-m", "studyrag.cli", "serve", "--port", str(port)],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
         url = f"http://127.0.0.1:{port}"
         _wait_healthy(url, server, SERVER_START_TIMEOUT_S)
+        # The models load as the server starts: ready before any browser has connected.
+        _wait_for_line(tmp_path / "streamlit.log", READY_LINE, server, SERVER_START_TIMEOUT_S)
         yield url, started
     finally:
         server.terminate()
@@ -180,7 +190,7 @@ def test_a_question_in_a_real_browser_gets_a_cited_answer(
     browser.save_screenshot(str(ARTIFACTS / "browser-citation.png"))
 
     timings = {
-        "server_start_to_healthy_s": round(healthy - started, 2),
+        "server_start_to_models_ready_s": round(healthy - started, 2),
         "page_load_to_chat_ready_s": round(page_ready - healthy, 2),
         "question_to_answer_visible_s": round(answered - asked, 2),
         "server_start_to_first_answer_s": round(answered - started, 2),

@@ -171,9 +171,22 @@ def test_bm25_alone_fails_the_gate_naming_questions(
 def test_cli_gate_exit_codes(index_copy: Path, cli_env: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("STUDYRAG_DATA_DIR", str(index_copy))
     runner = CliRunner()
+    retrieval_only = tmp_path / "retrieval-thresholds.json"
+    committed = json.loads(THRESHOLDS.read_text())
+    committed.pop("answers")  # the answer gate has its own tests (tests/eval/test_answers.py)
+    committed["gold"] = str(REPO / "eval/data/study_qa.jsonl")
+    retrieval_only.write_text(json.dumps(committed))
     failed = runner.invoke(
         eval_app,
-        ["gate", "--mode", "bm25", "--thresholds", str(THRESHOLDS), "--baseline", str(BASELINE)],
+        [
+            "gate",
+            "--mode",
+            "bm25",
+            "--thresholds",
+            str(retrieval_only),
+            "--baseline",
+            str(BASELINE),
+        ],
     )
     assert failed.exit_code == 1, failed.output
     assert "retrieval gate FAILED (bm25" in failed.output and "[LOST TOP-5]" in failed.output

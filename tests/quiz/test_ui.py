@@ -34,8 +34,13 @@ def test_practice_page_grades_an_answer_and_charts_progress(pipeline, tmp_path: 
     app.button(key="quiz_grade").click().run()
     assert not app.exception, app.exception
     assert app.metric[0].value == "100/100"
-    shown = "\n".join(t.value for t in app.text)
-    assert f"[{question.source}, " in shown and "✓" in shown
+    covered = [e for e in app.expander if e.label.startswith("✓")]
+    assert covered  # each key point opens like a citation: file · heading, span highlighted
+    opened = covered[0]
+    captions = [c.value for c in opened.caption]
+    assert any(question.source.replace(".", "\\.") in c or question.source in c for c in captions)
+    lit = [m.value for m in opened.markdown if ":orange-background[" in m.value]
+    assert lit, "the key point's span is not highlighted in its passage"
     assert any(f.value.startswith("? ") for f in app.text)  # follow-ups
     assert "No graded answers yet." not in [c.value for c in app.caption]
     assert app.get("arrow_line_chart") or app.get("vega_lite_chart")
