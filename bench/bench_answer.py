@@ -1,4 +1,8 @@
-"""Answer benchmark: refusal precision/recall (gold vs off-topic) and extractive answer latency.
+"""Answer benchmark: key facts stated, refusal precision/recall, extractive answer latency.
+
+Key facts (ALCE-style STR-EM on the gold set's `facts`), side by side in one run: the unit
+composer at its default word budget and at 60 / 120 words, and the baseline "first N words of the
+top passage" at the composer's median length.
 
 Usage: python bench/bench_answer.py [--data-dir DIR] [--runs 3] [--sample 20]
 Without --data-dir the corpus is ingested into a fresh temporary folder. Every question goes
@@ -16,7 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studyrag.assistant import Assistant
+from studyrag.eval.answers import (
+    AnswerReport,
+    comparison_table,
+    evaluate_answers,
+    first_words_baseline,
+)
 from studyrag.eval.calibrate_refusal import Question, calibration_questions
+from studyrag.eval.gold import load_gold
 from studyrag.pipeline import StudyPipeline
 from studyrag.settings import GeneratorBackend, Settings
 
@@ -58,9 +69,21 @@ def latency_rows(totals: Sequence[float], generate: Sequence[float]) -> list[str
     return [
         f"| extractive answer latency p50 / p95 (end to end) | {percentile(totals, 0.5):.0f} / "
         f"{percentile(totals, 0.95):.0f} ms |",
-        f"| of which `generate` (sentence scoring) p50 / p95 | {percentile(generate, 0.5):.0f} / "
+        f"| of which `generate` (unit scoring) p50 / p95 | {percentile(generate, 0.5):.0f} / "
         f"{percentile(generate, 0.95):.0f} ms |",
     ]
+
+
+def fact_rows(assistant: Assistant, settings: Settings) -> list[str]:
+    """Composer at three budgets and the first-N-words baseline, every split."""
+    gold = load_gold(REPO / "eval" / "data" / "study_qa.jsonl", settings.corpus_dir)
+    default = evaluate_answers(assistant, gold, system=f"composer ({settings.answer_max_words} w)")
+    reports: list[AnswerReport] = [default]
+    for words in (60, 120):
+        reports.append(evaluate_answers(assistant, gold, words, system=f"composer ({words} w)"))
+    median = int(default.summary()["median_words"])
+    reports.append(first_words_baseline(gold, default.answers, median))
+    return ["Key facts stated (gold set, `facts`)", "", comparison_table(reports), ""]
 
 
 def run(settings: Settings, runs: int, sample: int) -> list[str]:
@@ -72,6 +95,7 @@ def run(settings: Settings, runs: int, sample: int) -> list[str]:
             print(f"ingested the corpus in {time.perf_counter() - begin:.1f} s", flush=True)
         assistant = Assistant(pipeline, settings)
         assistant.ask("What is LoRA?", backend=GeneratorBackend.EXTRACTIVE)  # warm every model
+        facts = fact_rows(assistant, settings)
         outcomes = [
             Outcome(q, assistant.ask(q.text, backend=GeneratorBackend.EXTRACTIVE).refused)
             for q in questions
@@ -92,7 +116,7 @@ def run(settings: Settings, runs: int, sample: int) -> list[str]:
         "| metric | value |",
         "|---|---:|",
     ]
-    return header + refusal_rows(outcomes) + latency_rows(totals, generate)
+    return facts + header + refusal_rows(outcomes) + latency_rows(totals, generate)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -14,7 +14,7 @@ import json
 import re
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,9 +26,9 @@ from studyrag.types import StudyragError
 
 if TYPE_CHECKING:
     from studyrag.assistant import Assistant
-    from studyrag.pipeline import StudyPipeline
+    from studyrag.generate.base import Answer
 
-_MARKERS = re.compile(r"\[\s*\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*\s*\]|\[unsupported\]")
+_MARKERS = re.compile(r"[ \t]*\[\s*\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*\s*\]|\[unsupported\]")
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 _SPACE = re.compile(r"\s+")
 _BULLETS = re.compile(r"^\s*[•\-*]\s+", re.MULTILINE)
@@ -95,6 +95,7 @@ class AnswerReport:
 
     system: str
     scores: list[AnswerScore] = field(default_factory=list)
+    answers: dict[str, Answer] = field(default_factory=dict, repr=False)  # qid -> the Answer
 
     def summary(self) -> dict[str, float]:
         stated = [ok for s in self.scores for ok in s.stated]
@@ -142,28 +143,38 @@ def evaluate_answers(
     system: str = "composer",
 ) -> AnswerReport:
     """Ask every question with facts; score the answer text the user reads."""
-    report = AnswerReport(system)
+    answers: dict[str, Answer] = {}
     for i, question in enumerate(with_facts(questions), start=1):
-        begin = time.perf_counter()
-        answer = assistant.ask(question.question, max_words=max_words)
-        elapsed = (time.perf_counter() - begin) * 1000.0
-        text = "" if answer.refused else answer.text
-        report.scores.append(
-            score_answer(question, text, refused=answer.refused, latency_ms=elapsed)
-        )
+        answers[question.qid] = assistant.ask(question.question, max_words=max_words)
         if progress and i % 20 == 0:
             progress(f"{i} answers")
+    return score_answers(questions, answers, system)
+
+
+def score_answers(
+    questions: Sequence[GoldQuestion], answers: Mapping[str, Answer], system: str = "composer"
+) -> AnswerReport:
+    """Score answers already given (``qid -> Answer``); a refusal states no fact."""
+    report = AnswerReport(system)
+    for question in with_facts(questions):
+        answer = answers[question.qid]
+        text = "" if answer.refused else answer.text
+        latency = answer.timings_ms.get("total", 0.0)
+        report.scores.append(
+            score_answer(question, text, refused=answer.refused, latency_ms=latency)
+        )
+        report.answers[question.qid] = answer
     return report
 
 
 def first_words_baseline(
-    pipeline: StudyPipeline, questions: Sequence[GoldQuestion], words: int
+    questions: Sequence[GoldQuestion], answers: Mapping[str, Answer], words: int
 ) -> AnswerReport:
-    """The simple baseline: the first ``words`` words of the top passage, nothing composed."""
+    """The simple baseline: the first ``words`` words of the same top passage, nothing composed."""
     report = AnswerReport(f"first {words} words of the top passage")
     for question in with_facts(questions):
-        hits = pipeline.search(question.question).hits
-        text = " ".join(hits[0].chunk.text.split()[:words]) if hits else ""
+        passages = answers[question.qid].passages
+        text = " ".join(passages[0].chunk.text.split()[:words]) if passages else ""
         report.scores.append(score_answer(question, text))
     return report
 

@@ -144,7 +144,7 @@ def answers(
         reports = [composed]
         if baseline:
             words = int(composed.summary()["median_words"])
-            reports.append(first_words_baseline(pipeline, questions, words))
+            reports.append(first_words_baseline(questions, composed.answers, words))
         typer.echo(comparison_table(reports))
         for score in composed.scores:
             if score.missing:

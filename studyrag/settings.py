@@ -90,6 +90,7 @@ class Settings(BaseSettings):
         ),
     )
     answer_max_sentences: int = Field(5, ge=1, le=20)  # LLM backends
+    answer_max_tokens: int = Field(400, ge=16, le=8192)  # LLM backends: a cap on the reply
     answer_max_words: int = Field(100, ge=20, le=1000)  # extractive answers
     # Refusal: best score under the threshold of its type -> "the corpus does not cover it".
     # Calibrated on gold vs off-topic questions: `python -m studyrag.eval.calibrate_refusal`.

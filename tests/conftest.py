@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from studyrag.generate.base import Answer
 from studyrag.pipeline import StudyPipeline
 from studyrag.settings import Settings
 
@@ -41,6 +42,16 @@ def pipeline(corpus_index_dir: Path) -> Iterator[StudyPipeline]:
     """A read-mostly pipeline over the ingested corpus, shared by the whole session."""
     with StudyPipeline(make_settings(corpus_index_dir)) as shared:
         yield shared
+
+
+@pytest.fixture(scope="session")
+def gold_answers(pipeline: StudyPipeline) -> dict[str, Answer]:
+    """Every gold question asked once with the default settings: ``qid -> Answer``."""
+    from studyrag.assistant import Assistant
+    from studyrag.eval.gold import load_gold
+
+    assistant = Assistant(pipeline, pipeline.settings)
+    return {q.qid: assistant.ask(q.question) for q in load_gold(GOLD, CORPUS)}
 
 
 @pytest.fixture

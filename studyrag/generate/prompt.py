@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from studyrag.generate.base import Passage
 from studyrag.generate.condense import History
 from studyrag.generate.refusal import REFUSAL_TEXT
+from studyrag.types import Chunk
+from studyrag.units import UnitKind, label_chain, parse_units
 
 Message = dict[str, str]
 
@@ -38,8 +40,30 @@ def escape_data(text: str) -> str:
     return _TAG_LIKE.sub(lambda m: f"<\u200b{m.group(1)}{m.group(2)}", text)
 
 
+def passage_content(chunk: Chunk) -> str:
+    """The passage as the units an answer may use, one per line as the document shows them.
+
+    Headings, questions, metadata, follow-up lists and narrative framing are left out, the same
+    units the extractive composer never quotes; the heading travels on its own line above.
+    """
+    units = parse_units(chunk.text, (*chunk.heading_path, chunk.title))
+    lines: list[str] = []
+    last_line = -1
+    for unit in units:
+        if not unit.quotable:
+            continue
+        depth = len(label_chain(units, unit))
+        text = f"- {unit.text}" if unit.kind is UnitKind.BULLET else unit.text
+        if unit.line == last_line and lines:
+            lines[-1] = f"{lines[-1]} {text}"
+        else:
+            lines.append("  " * depth + text)
+        last_line = unit.line
+    return "\n".join(lines) or chunk.text.strip()
+
+
 def format_passages(passages: Sequence[Passage]) -> str:
-    """Each passage in its own ``<passage n="..">`` block: source, heading, text (escaped)."""
+    """Each passage in its own ``<passage n="..">`` block: source, heading, units (escaped)."""
     blocks = []
     for passage in passages:
         chunk = passage.chunk
@@ -48,7 +72,7 @@ def format_passages(passages: Sequence[Passage]) -> str:
             f'{PASSAGE_OPEN} n="{passage.n}">\n'
             f"Source: {escape_data(chunk.source)}\n"
             f"Heading: {escape_data(heading)}\n"
-            f"{escape_data(chunk.text.strip())}\n{PASSAGE_CLOSE}"
+            f"{escape_data(passage_content(chunk))}\n{PASSAGE_CLOSE}"
         )
     return "\n\n".join(blocks)
 

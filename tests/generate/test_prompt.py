@@ -44,3 +44,21 @@ def test_condense_prompt_holds_the_recent_turns_only() -> None:
     assert "What is LoRA?" in user["content"] and "old question" not in user["content"]
     assert user["content"].rstrip().endswith("Standalone question:")
     assert "User: and QLoRA?" in user["content"]
+
+
+def test_llm_context_is_the_same_units_the_composer_quotes() -> None:
+    text = (
+        "Q3. What is the KV cache?\n\nDifficulty: Medium | Roles: MLE\n\nAnswer\n\n"
+        "For LLaMA 3 70B with fp16 and 8K tokens:\n\n= 2 * 80 * 8192 * 8192 * 2\napprox 21.5 GB\n\n"
+        'She moves on: "How does LoRA reduce the cost?"\n\n'
+        "Follow-ups:\n\n  • How does PagedAttention manage KV cache memory?\n"
+    )
+    _system, user = answer_messages("KV cache of a 70B model?", [passage(1, text)], 4)
+    block = re.search(r'<passage n="1">\n(.*?)\n</passage>', user["content"], re.S)
+    assert block is not None
+    body = block.group(1).split("\n", 2)[2]  # after Source: and Heading:
+    assert body.splitlines() == [
+        "For LLaMA 3 70B with fp16 and 8K tokens:",
+        "  = 2 * 80 * 8192 * 8192 * 2",
+        "  approx 21.5 GB",
+    ]
