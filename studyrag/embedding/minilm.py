@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 from tokenizers import Tokenizer
 
 from studyrag.embedding.base import Embedder, normalize_rows
 from studyrag.models import minilm_dir
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 
 class MiniLMEmbedder(Embedder):
@@ -18,14 +24,20 @@ class MiniLMEmbedder(Embedder):
     dim = 384
 
     def __init__(self) -> None:
-        from sentence_transformers import SentenceTransformer
-
-        path = minilm_dir()
-        self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-        self.max_tokens = int(self._model.max_seq_length)
-        self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self._path = minilm_dir()
+        config = json.loads((self._path / "sentence_bert_config.json").read_text())
+        self.max_tokens = int(config["max_seq_length"])
+        self.tokenizer = Tokenizer.from_file(str(self._path / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()
+
+    @cached_property
+    def _model(self) -> SentenceTransformer:
+        """The network, loaded on the first embedding: torch costs seconds to import, and a
+        command that embeds nothing (an unchanged ingest, status) never pays for it."""
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(str(self._path), device="cpu", local_files_only=True)
 
     def embed_documents(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         if not texts:

@@ -140,3 +140,28 @@ def test_a_second_process_on_the_same_local_store_gets_a_clear_error(tmp_path, s
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "ERR the index at" in out.stdout and "open in another studyrag process" in out.stdout
+
+
+def test_an_unchanged_ingest_loads_no_embedding_model(index_copy: Path) -> None:
+    """Nothing to embed, nothing to load: torch and sentence-transformers stay unimported."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from studyrag.pipeline import StudyPipeline\n"
+        "from tests.conftest import make_settings\n"
+        f"with StudyPipeline(make_settings(Path({str(index_copy)!r}))) as pipeline:\n"
+        "    report = pipeline.ingest()\n"
+        "print(report.changed, 'sentence_transformers' in sys.modules, 'torch' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**__import__("os").environ, "HF_HUB_OFFLINE": "1"},
+        check=True,
+    )
+    assert done.stdout.split() == ["False", "False", "False"], done.stdout + done.stderr
