@@ -98,12 +98,36 @@ def _latex_text(match: re.Match[str]) -> str:
 
 
 def _diff_edits(offset: int, before: str, after: str) -> list[Edit]:
-    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
-    return [
-        (offset + i1, offset + i2, after[j1:j2])
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-        if tag != "equal"
-    ]
+    """Edits turning ``before`` into ``after``, anchored on ASCII characters only.
+
+    Mojibake repair rewrites non-ASCII runs; a non-ASCII character that happens to survive in the
+    repaired text ("Ÿ" in "ðŸ§" and in a repaired "\x9f") is not the same character, so only ASCII
+    may anchor the alignment; inside a rewritten run of the same length, unchanged characters do.
+    """
+    masked_before = "".join(c if c.isascii() else "\0" for c in before)
+    masked_after = "".join(c if c.isascii() else "\1" for c in after)
+    matcher = difflib.SequenceMatcher(a=masked_before, b=masked_after, autojunk=False)
+    edits: list[Edit] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        old, new = before[i1:i2], after[j1:j2]
+        if len(old) != len(new):
+            edits.append((offset + i1, offset + i2, new))
+            continue
+        # Same length: characters left as they were stay anchored; each run of changed ones
+        # is one edit (a run may be one glyph split in two, "Ç±" -> "DZ").
+        k = 0
+        while k < len(old):
+            if old[k] == new[k]:
+                k += 1
+                continue
+            end = k
+            while end < len(old) and old[end] != new[end]:
+                end += 1
+            edits.append((offset + i1 + k, offset + i1 + end, new[k:end]))
+            k = end
+    return edits
 
 
 def repair_encoding(aligned: AlignedText) -> AlignedText:

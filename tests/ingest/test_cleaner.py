@@ -66,3 +66,14 @@ def test_corpus_cleaning_keeps_every_unchanged_character_aligned(path) -> None:
             continue
         # A changed character maps to the span it replaced, which is never longer than 12 chars.
         assert end - start <= 12, (index, char, raw[start:end])
+
+
+def test_repair_anchors_only_on_ascii() -> None:
+    """A repaired "Ÿ" is not the mojibake's own "Ÿ": the digit keeps its own offset."""
+    raw = "ðŸ§\xa0 \x800\x9f"
+    aligned = clean_text(raw)
+    assert aligned.text == "🧠 €0Ÿ"
+    zero = aligned.text.index("0")
+    assert (aligned.starts[zero], aligned.ends[zero]) == (raw.index("0"), raw.index("0") + 1)
+    space = aligned.text.index(" ")
+    assert raw[aligned.starts[space]] == " "

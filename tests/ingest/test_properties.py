@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from collections import Counter
+
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from studyrag.ingest.chunker import StructureChunker
@@ -73,6 +75,7 @@ def _occurrences(text: str, part: str) -> list[int]:
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(DOCUMENTS)
+@example("ðŸ§\xa0 \x800\x9f")  # a repaired "Ÿ" once aligned with the mojibake's own "Ÿ"
 def test_chunk_offsets_always_map_back_to_the_original(raw: str) -> None:
     aligned = clean_text(raw)
     chunks = StructureChunker(_word_counter).run("doc.txt", aligned)
@@ -88,8 +91,10 @@ def test_chunk_offsets_always_map_back_to_the_original(raw: str) -> None:
         ]
         assert spans
         begin = spans[0]
+        shared = Counter(zip(aligned.starts, aligned.ends, strict=True))
         for offset, char in enumerate(chunk.text):
             start, end = aligned.starts[begin + offset], aligned.ends[begin + offset]
             assert chunk.start <= start <= end <= chunk.end
-            if char.isascii() and char.isalnum() and end - start == 1:
+            # One cleaned character for one original one ("ŉ" -> "ʼn" gives two for one).
+            if char.isascii() and char.isalnum() and end - start == 1 and shared[start, end] == 1:
                 assert raw[start] == char  # an untouched character is where the offset says
