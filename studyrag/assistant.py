@@ -18,7 +18,7 @@ from studyrag.pipeline import StudyPipeline, clean_query
 from studyrag.sentences import normalize
 from studyrag.settings import EmbeddingModelName, GeneratorBackend, Settings
 from studyrag.types import SearchResult, StudyragError
-from studyrag.units import BULLET, parse_units
+from studyrag.units import BULLET, Unit, parse_units
 
 REFUSAL_ANSWER = f"{REFUSAL_TEXT} The nearest passages are shown instead."
 _MIN_QUOTE_CHARS = 12
@@ -175,6 +175,7 @@ def located_quotes(sentences: Sequence[AnswerSentence], passages: Sequence[Passa
     no quote (the UI then says it could not match the passage word for word).
     """
     by_n = {p.n: p for p in passages}
+    units_of: dict[int, list[Unit]] = {}  # each cited passage parsed once
     quotes: list[Quote] = []
     for sentence in sentences:
         flat = normalize(BULLET.sub("", sentence.text)).rstrip(".:;, ")
@@ -182,7 +183,9 @@ def located_quotes(sentences: Sequence[AnswerSentence], passages: Sequence[Passa
             continue
         for n in sentence.citations if sentence.supported else []:
             chunk = by_n[n].chunk
-            for unit in parse_units(chunk.text, (*chunk.heading_path, chunk.title)):
+            if n not in units_of:
+                units_of[n] = parse_units(chunk.text, (*chunk.heading_path, chunk.title))
+            for unit in units_of[n]:
                 shown = normalize(unit.text).rstrip(".:;, ")
                 if (
                     unit.quotable

@@ -209,7 +209,7 @@ def parse_units(text: str, headings: Iterable[str] = ()) -> list[Unit]:
             if not (label_is_bullet and indent > label_indent):
                 label = None
         elif label is not None and bullet and label_is_bullet and indent <= label_indent:
-            label = _parent_label(units, label)
+            label = units[label].label
         if shown.endswith(":") and len(shown.split()) <= _MAX_LABEL_WORDS:
             parent = label if bullet else None
             sentences = split_sentences(text[body_start:body_end], join_labels=True)
@@ -250,10 +250,6 @@ def parse_units(text: str, headings: Iterable[str] = ()) -> list[Unit]:
                 sub_kind = kind
             add(sub_kind, start, end, sentence, label if bullet else None)
     return units
-
-
-def _parent_label(units: Sequence[Unit], label: int) -> int | None:
-    return units[label].label
 
 
 def label_chain(units: Sequence[Unit], unit: Unit) -> list[Unit]:

@@ -12,7 +12,7 @@ quoted (:mod:`studyrag.units` decides what each line is).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -199,11 +199,11 @@ def companions(candidate: Candidate, by_key: dict[tuple[int, int], Candidate]) -
     return [c for c in found if c is not None]
 
 
-def _duplicate(candidate: Candidate, chosen: Sequence[Candidate] | object) -> bool:
+def _duplicate(candidate: Candidate, chosen: Iterable[Candidate]) -> bool:
     flat = normalize(candidate.unit.text)
     return any(
         fuzz.ratio(flat, normalize(c.unit.text)) >= _DUPLICATE_RATIO
-        for c in chosen  # type: ignore[attr-defined]
+        for c in chosen
         if c.n != candidate.n
     )
 
@@ -219,14 +219,6 @@ def shown_words(chosen: Sequence[Candidate], by_key: dict[tuple[int, int], Candi
                 labels.add((c.n, label.index))
                 total += label.words
     return total
-
-
-@dataclass
-class _Line:
-    text: str
-    quote: tuple[int, int, int]  # passage n, start, end in the passage text
-    unit_index: int
-    line: int
 
 
 def render(chosen: Sequence[Candidate], scores: dict[tuple[int, int], float]) -> Draft:
@@ -252,7 +244,7 @@ def render(chosen: Sequence[Candidate], scores: dict[tuple[int, int], float]) ->
                 shown.setdefault(label.index, label)
             shown[c.unit.index] = c.unit
         ordered = [shown[i] for i in sorted(shown)]
-        spans = _merge_spans(ordered, units)
+        spans = _merge_spans(ordered)
         lines = _layout(ordered, units)
         # One marker at the paragraph's end: every line above it inherits it (parse_answer).
         text_lines = [text for text, _last in lines]
@@ -263,22 +255,14 @@ def render(chosen: Sequence[Candidate], scores: dict[tuple[int, int], float]) ->
     return Draft("\n\n".join(paragraphs), quotes)
 
 
-def _merge_spans(ordered: Sequence[Unit], units: Sequence[Unit]) -> list[tuple[int, int, int]]:
-    """``(start, end, last unit index)`` of runs of units with nothing quotable between them."""
+def _merge_spans(ordered: Sequence[Unit]) -> list[tuple[int, int, int]]:
+    """``(start, end, last unit index)`` of runs of units that follow each other in the passage."""
     spans: list[tuple[int, int, int]] = []
-    previous: Unit | None = None
     for unit in ordered:
-        gap = (
-            [u for u in units if previous.index < u.index < unit.index]
-            if previous is not None
-            else None
-        )
-        if previous is not None and gap is not None and not gap:
-            start, _end, _last = spans[-1]
-            spans[-1] = (start, unit.end, unit.index)
+        if spans and spans[-1][2] == unit.index - 1:
+            spans[-1] = (spans[-1][0], unit.end, unit.index)
         else:
             spans.append((unit.start, unit.end, unit.index))
-        previous = unit
     return spans
 
 
