@@ -52,8 +52,12 @@ bench: setup
 
 # Opt-in, slow: SciFact (BEIR) test split, every configuration, beside the published baselines.
 SCIFACT ?= ../shared/benchmarks/scifact
+# The default (fusion, unit rerank of the top 5), then the previous default beside it.
 bench-scifact: setup
-	$(BIN)/studyrag eval beir $(SCIFACT) --rerank-depth 20 --rerank-depth 100
+	$(BIN)/studyrag eval beir $(SCIFACT)
+	STUDYRAG_FUSION=rrf STUDYRAG_FUSION_DENSE_WEIGHT=0.5 STUDYRAG_RERANK_TARGET=passages \
+	  STUDYRAG_RERANK_RANK_PENALTY=0 $(BIN)/studyrag eval beir $(SCIFACT) \
+	  --mode hybrid --mode hybrid+rerank --rerank-depth 20
 
 # Opt-in: RAGAS on the gold set; judge metrics need STUDYRAG_JUDGE_BASE_URL / _MODEL.
 eval-ragas: setup

@@ -274,7 +274,8 @@ def render_ask_options(settings: Settings, status: IndexStatus) -> AskOptions:
         value=settings.rerank,
         key="rerank",
         disabled=not settings.rerank,
-        help="Re-score the fused candidates with the cross-encoder (STUDYRAG_RERANK).",
+        help="Score the units of the top fused passages with the cross-encoder "
+        "(STUDYRAG_RERANK).",
     )
     sources = st.multiselect(
         "Only these documents",

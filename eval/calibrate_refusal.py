@@ -41,6 +41,7 @@ class Question:
 class Scored:
     question: Question
     score: float
+    dense: float = float("-inf")  # best dense cosine (the guard of a reranked question)
 
 
 @dataclass(frozen=True)
@@ -74,14 +75,40 @@ def score_questions(
     """The best score of each question: ``kind`` is "rerank" or "dense" (rerank off)."""
     scored = []
     for question in questions:
-        if kind == "rerank":
-            result = pipeline.search(question.text, top_k=top_k, mode=RetrievalMode.HYBRID_RERANK)
-            score = best_rerank(result.hits)
-        else:
-            result = pipeline.search(question.text, top_k=top_k, mode=RetrievalMode.HYBRID)
-            score = best_dense(result.query, result.hits, pipeline.embedder)
-        scored.append(Scored(question, float("-inf") if score is None else score))
+        mode = RetrievalMode.HYBRID_RERANK if kind == "rerank" else RetrievalMode.HYBRID
+        result = pipeline.search(question.text, top_k=top_k, mode=mode)
+        dense = best_dense(result.query, result.hits, pipeline.embedder)
+        score = best_rerank(result.hits) if kind == "rerank" else dense
+        scored.append(
+            Scored(
+                question,
+                float("-inf") if score is None else score,
+                float("-inf") if dense is None else dense,
+            )
+        )
     return scored
+
+
+def guard_table(
+    scored: Sequence[Scored], thresholds: Sequence[float], guards: Sequence[float]
+) -> str:
+    """Refuse when the unit logit is under a threshold and the dense cosine under a guard."""
+    lines = [
+        "| unit logit under | dense under | refusal precision | refusal recall | F1 "
+        "| answerable refused |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for threshold in thresholds:
+        for guard in guards:
+            kept = [
+                Scored(s.question, s.score if s.dense < guard else float("inf")) for s in scored
+            ]
+            row = evaluate(kept, threshold)
+            lines.append(
+                f"| {threshold:.2f} | {guard:.2f} | {row.precision:.3f} | {row.recall:.3f} "
+                f"| {row.f1:.3f} | {row.false_refusals}/{row.answerable} |"
+            )
+    return "\n".join(lines)
 
 
 def evaluate(scored: Sequence[Scored], threshold: float) -> Row:
@@ -149,6 +176,12 @@ def calibrate_model(settings: Settings, questions: Sequence[Question]) -> list[s
             )
             out.append(sweep_table(scored, best.threshold, step))
             print(out[-2] + out[-1], flush=True)
+            if kind == "rerank":
+                out.append(
+                    "\nWith the dense guard (refuse only when both are under):\n\n"
+                    + guard_table(scored, (-7.0, -6.5, -6.0, -5.5), (0.32, 0.34, 0.36, 0.38))
+                )
+                print(out[-1], flush=True)
     return out
 
 

@@ -22,7 +22,7 @@ from studyrag.index.files import atomic_write_text
 from studyrag.settings import RetrievalMode
 from studyrag.types import StudyragError
 
-GATED_METRICS = ("recall@5", "hit@5", "mrr@10", "ndcg@10")
+GATED_METRICS = ("hit@1", "recall@5", "hit@5", "mrr@10", "ndcg@10")
 _EPSILON = 1e-9
 
 

@@ -11,6 +11,7 @@ from studyrag.eval.gold import GoldQuestion
 from studyrag.eval.metrics import first_relevant_rank, hit_at_k, mrr_at_k, ndcg_at_k, recall_at_k
 from studyrag.eval.reports import Report, markdown_table
 from studyrag.pipeline import StudyPipeline
+from studyrag.retrieval.hybrid import SearchOptions
 from studyrag.settings import RetrievalMode
 from studyrag.types import Chunk
 
@@ -27,6 +28,7 @@ class QuestionScore:
     top_ids: list[str]
     timings_ms: dict[str, float]
     recall_at_10: float = 0.0
+    hit_at_1: float = 0.0  # the top passage holds a gold span ("Recall@1" in BENCHMARKS.md)
     first_relevant: int | None = None  # rank of the first passage covering a gold span (<= 10)
     gold_sources: list[str] = field(default_factory=list)
 
@@ -44,12 +46,18 @@ class RetrievalReport:
 
     def summary(self) -> dict[str, float]:
         return {
+            "hit@1": self.mean("hit_at_1"),
             "recall@5": self.mean("recall_at_5"),
             "recall@10": self.mean("recall_at_10"),
             "hit@5": self.mean("hit_at_5"),
             "mrr@10": self.mean("mrr_at_10"),
             "ndcg@10": self.mean("ndcg_at_10"),
         }
+
+    def only(self, split: str, gold: Sequence[GoldQuestion]) -> RetrievalReport:
+        """The scores of one split ("dev" or "heldout") of the gold set."""
+        chosen = {q.qid for q in gold if q.split == split}
+        return RetrievalReport(self.mode, [s for s in self.scores if s.qid in chosen])
 
     def misses(self, k: int = 5) -> list[QuestionScore]:
         """Questions with no relevant passage in the top ``k`` (``k`` up to the eval depth)."""
@@ -93,19 +101,26 @@ def score_question(
         top_ids=[c.chunk_id for c in ranked],
         timings_ms=timings_ms,
         recall_at_10=recall_at_k(found_at, 10),
+        hit_at_1=hit_at_k(relevant, 1),
         first_relevant=first_relevant_rank(relevant[:10]),
         gold_sources=sorted({s.source for s in question.spans}),
     )
 
 
 def evaluate(
-    pipeline: StudyPipeline, gold: list[GoldQuestion], mode: RetrievalMode, depth: int = 10
+    pipeline: StudyPipeline,
+    gold: list[GoldQuestion],
+    mode: RetrievalMode,
+    depth: int = 10,
+    options: SearchOptions | None = None,
+    label: str | None = None,
 ) -> RetrievalReport:
-    """Score one retriever configuration on a gold set."""
+    """Score one retriever configuration on a gold set (``options`` overrides the settings')."""
     all_chunks = list(pipeline.store.iter_chunks())
-    report = RetrievalReport(mode=mode.value)
+    report = RetrievalReport(mode=label or mode.value)
+    chosen = options or pipeline.options(depth, mode)
     for question in gold:
-        result = pipeline.search(question.question, top_k=depth, mode=mode)
+        result = pipeline.search(question.question, options=chosen)
         ranked = [h.chunk for h in result.hits]
         ideal = len(gold_chunks(question, all_chunks))
         report.scores.append(score_question(question, ranked, ideal, result.timings_ms))

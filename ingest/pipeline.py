@@ -193,6 +193,10 @@ class Ingestor:
             per_source[document.source] = chunks
             new_chunks.extend(chunks)
 
+        if (new_chunks or deleted) and manifest.sidecar_fingerprint:
+            # The collection is about to change: until this run ends, nothing may trust the sidecar.
+            manifest.sidecar_fingerprint = ""
+            manifest.save(manifest_path(self.settings))
         if new_chunks:
             progress(f"embedding {len(new_chunks)} chunks", 0.1)
             texts = [c.index_text for c in new_chunks]
@@ -232,7 +236,7 @@ class Ingestor:
 
         if self.settings.lexical_backend is LexicalBackend.SIDECAR:
             progress("updating the BM25 sidecar", 0.95)
-            self._sync_sidecar(manifest, report)
+            manifest.sidecar_fingerprint = self._sync_sidecar(manifest, report)
         manifest.embedding_model = self.embedder.name
         manifest.chunker_version = CHUNKER_VERSION
         manifest.updated_at = now
@@ -271,15 +275,21 @@ class Ingestor:
             )
         return np.concatenate(parts) if parts else np.zeros((0, self.embedder.dim), np.float32)
 
-    def _sync_sidecar(self, manifest: Manifest, report: IngestReport) -> None:
-        """Rebuild the sidecar when the collection changed or the sidecar is stale or damaged."""
+    def _sync_sidecar(self, manifest: Manifest, report: IngestReport) -> str:
+        """Rebuild the sidecar when the collection changed or the sidecar is stale or damaged;
+        returns the fingerprint of the sidecar now on disk."""
         path = sidecar_path(self.settings)
         if not report.changed and path.exists():
             try:
                 sidecar = BM25Sidecar.load(path)
-                if len(sidecar) == manifest.chunk_count:
-                    return
+                if (
+                    len(sidecar) == manifest.chunk_count
+                    and sidecar.fingerprint == manifest.sidecar_fingerprint
+                ):
+                    return sidecar.fingerprint
                 report.notes.append("BM25 sidecar out of date; rebuilt it from the collection")
             except ValueError as error:
                 report.notes.append(f"{error}; rebuilt it from the collection")
-        rebuild_sidecar(self.store, self.analyzer).save(path)
+        sidecar = rebuild_sidecar(self.store, self.analyzer)
+        sidecar.save(path)
+        return sidecar.fingerprint

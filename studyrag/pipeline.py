@@ -24,6 +24,7 @@ from studyrag.ingest.pipeline import (
 )
 from studyrag.retrieval.hybrid import HybridRetriever, SearchOptions
 from studyrag.retrieval.reranker import CrossEncoderReranker
+from studyrag.retrieval.unit_rerank import UnitReranker
 from studyrag.settings import LexicalBackend, RetrievalMode, Settings
 from studyrag.types import SearchResult, StudyragError
 
@@ -104,11 +105,15 @@ class StudyPipeline:
     @property
     def reranker(self) -> CrossEncoderReranker:
         if self._reranker is None:
-            self._reranker = CrossEncoderReranker()
+            self._reranker = CrossEncoderReranker(self.settings.rerank_max_tokens)
         return self._reranker
 
     def _load_sidecar(self) -> BM25Sidecar:
-        """Load the sidecar, rebuilding it from the collection when missing, damaged or stale."""
+        """Load the sidecar, rebuilding it from the collection when missing, damaged or stale.
+
+        A sidecar whose fingerprint the last finished ingest recorded is trusted after a count
+        check; otherwise every chunk is re-read and fingerprinted.
+        """
         path = sidecar_path(self.settings)
         try:
             sidecar = BM25Sidecar.load(path)
@@ -117,7 +122,8 @@ class StudyPipeline:
         else:
             count = self.store.count()
             if count == len(sidecar) and (
-                count > _FINGERPRINT_CHECK_LIMIT
+                sidecar.fingerprint == self._recorded_fingerprint()
+                or count > _FINGERPRINT_CHECK_LIMIT
                 or sidecar.fingerprint
                 == fingerprint((c.chunk_id, c.content_hash) for c in self.store.iter_chunks())
             ):
@@ -126,6 +132,13 @@ class StudyPipeline:
         sidecar = rebuild_sidecar(self.store, self.analyzer)
         sidecar.save(path)
         return sidecar
+
+    def _recorded_fingerprint(self) -> str:
+        try:
+            manifest = Manifest.load(manifest_path(self.settings))
+        except ValueError:
+            return ""
+        return manifest.sidecar_fingerprint if manifest else ""
 
     @property
     def retriever(self) -> HybridRetriever:
@@ -140,12 +153,35 @@ class StudyPipeline:
                 self.embedder,
                 None if in_qdrant else self._load_sidecar(),
                 self.analyzer,
-                self.reranker if self.settings.rerank else None,
+                None,  # loaded on the first hybrid+rerank search
                 SparseBM25Encoder(self.analyzer, avgdl=self.settings.sparse_avgdl)
                 if in_qdrant
                 else None,
             )
         return self._retriever
+
+    def options(
+        self,
+        top_k: int | None = None,
+        mode: RetrievalMode | str | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> SearchOptions:
+        """Per-query options from the settings (``mode`` and ``top_k`` may override them)."""
+        chosen = RetrievalMode(mode) if mode else self.settings.mode
+        if chosen is RetrievalMode.HYBRID_RERANK and not self.settings.rerank:
+            chosen = RetrievalMode.HYBRID
+        return SearchOptions(
+            top_k=top_k or self.settings.top_k,
+            mode=chosen,
+            candidates=self.settings.candidates,
+            rerank_depth=self.settings.rerank_depth,
+            rerank_target=self.settings.rerank_target,
+            rerank_rank_penalty=self.settings.rerank_rank_penalty,
+            fusion=self.settings.fusion,
+            dense_weight=self.settings.fusion_dense_weight,
+            rrf_k=self.settings.rrf_k,
+            sources=frozenset(sources) if sources else None,
+        )
 
     def search(
         self,
@@ -153,29 +189,23 @@ class StudyPipeline:
         top_k: int | None = None,
         mode: RetrievalMode | str | None = None,
         sources: Sequence[str] | None = None,
+        options: SearchOptions | None = None,
     ) -> SearchResult:
-        """Ranked passages for a question, each with its dense/BM25/fused/rerank evidence."""
+        """Ranked passages for a question, each with its dense/BM25/fused/rerank evidence.
+
+        ``options`` (for benchmarks that vary fusion) replaces the settings-derived ones.
+        """
         text = clean_query(query, self.settings.max_query_chars)
-        chosen = RetrievalMode(mode) if mode else self.settings.mode
-        if chosen is RetrievalMode.HYBRID_RERANK and not self.settings.rerank:
-            chosen = RetrievalMode.HYBRID
-        options = SearchOptions(
-            top_k=top_k or self.settings.top_k,
-            mode=chosen,
-            candidates=self.settings.candidates,
-            rerank_depth=self.settings.rerank_depth,
-            rrf_k=self.settings.rrf_k,
-            sources=frozenset(sources) if sources else None,
-        )
+        chosen = options or self.options(top_k, mode, sources)
         retriever = self.retriever
-        if chosen is RetrievalMode.HYBRID_RERANK and retriever.reranker is None:
-            retriever.reranker = self.reranker
-        return retriever.run(text, options)
+        if chosen.mode is RetrievalMode.HYBRID_RERANK and retriever.reranker is None:
+            retriever.reranker = UnitReranker(self.reranker.score)
+        return retriever.run(text, chosen)
 
     def warm_up(self) -> float:
         """Load models and the sidecar now (not on the first question); returns seconds taken."""
         begin = time.perf_counter()
-        self.retriever.run("warm up", SearchOptions(top_k=1, mode=self.settings.mode))
+        self.search("warm up", top_k=1)
         return time.perf_counter() - begin
 
     def close(self) -> None:

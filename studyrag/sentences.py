@@ -6,11 +6,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-
-from nltk.tabdata import PunktDecoder
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+from typing import TYPE_CHECKING
 
 from studyrag.models import nltk_data_dir
+
+if TYPE_CHECKING:
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
 
 # Abbreviations punkt's English model misses in technical prose ("e.g.", "Fig. 2", "vs.").
 _EXTRA_ABBREVIATIONS = frozenset(
@@ -34,7 +35,13 @@ class Span:
 
 @cache
 def _tokenizer() -> PunktSentenceTokenizer:
-    """punkt_tab English parameters read from the bundled files (no download, no NLTK path)."""
+    """punkt_tab English parameters read from the bundled files (no download, no NLTK path).
+
+    NLTK is imported here, on the first split: its package import pulls in scipy, pandas and
+    scikit-learn (~1 s), which commands that never split a sentence (ingest, status) skip."""
+    from nltk.tabdata import PunktDecoder
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
     folder = nltk_data_dir() / "tokenizers" / "punkt_tab" / "english"
     decoder = PunktDecoder()
     params = PunktParameters()

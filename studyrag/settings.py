@@ -25,6 +25,20 @@ class RetrievalMode(StrEnum):
     HYBRID_RERANK = "hybrid+rerank"
 
 
+class FusionMethod(StrEnum):
+    """How the dense and lexical candidate lists become one ranking."""
+
+    DBSF = "dbsf"  # weighted distribution-based score fusion: wins on the gold set
+    RRF = "rrf"  # weighted reciprocal rank fusion
+
+
+class RerankTarget(StrEnum):
+    """What the cross-encoder reads when it reranks."""
+
+    UNITS = "units"  # each quotable unit; a passage scores its best unit (the default)
+    PASSAGES = "passages"  # each whole passage (the previous default, for comparison)
+
+
 class LexicalBackend(StrEnum):
     """Where the lexical (BM25) side of hybrid search runs."""
 
@@ -70,9 +84,18 @@ class Settings(BaseSettings):
     # Retrieval.
     top_k: int = Field(5, ge=1, le=100)
     candidates: int = Field(40, ge=1, le=1000)
+    fusion: FusionMethod = FusionMethod.DBSF
+    # Weight of the dense list in fusion (the lexical list gets 1 - this); fitted on the gold
+    # set's dev split (BENCHMARKS.md, "Fusion").
+    fusion_dense_weight: float = Field(0.4, ge=0, le=1)
     rrf_k: int = Field(60, ge=1)
+    # Rerank = the cross-encoder over the units of the top `rerank_depth` fused passages; a
+    # passage scores its best unit minus rank_penalty x its fused rank (BENCHMARKS.md, "Rerank").
     rerank: bool = True
-    rerank_depth: int = Field(20, ge=1, le=200)
+    rerank_depth: int = Field(5, ge=1, le=200)
+    rerank_rank_penalty: float = Field(0.5, ge=0)
+    rerank_target: RerankTarget = RerankTarget.UNITS
+    rerank_max_tokens: int = Field(512, ge=32, le=512)
     mode: RetrievalMode = RetrievalMode.HYBRID_RERANK
     max_query_chars: int = Field(2000, ge=16)
 
@@ -95,22 +118,27 @@ class Settings(BaseSettings):
     # Refusal: best score under the threshold of its type -> "the corpus does not cover it".
     # Calibrated on gold vs off-topic questions: `python -m studyrag.eval.calibrate_refusal`.
     refusal: bool = True
-    refusal_min_rerank: float = -6.5  # cross-encoder logit (hybrid+rerank); both models
+    # With rerank: refuse when the best unit logit is under refusal_min_rerank and the best dense
+    # cosine is under the model's guard (BENCHMARKS.md, "Refusal"); the bge guard is its
+    # dense-only threshold, not separately calibrated.
+    refusal_min_rerank: float = -6.5
+    refusal_guard_dense_minilm: float = Field(0.36, ge=-1, le=1)
+    refusal_guard_dense_bge: float = Field(0.655, ge=-1, le=1)
     refusal_min_dense_minilm: float = Field(0.32, ge=-1, le=1)  # cosine when rerank is off
     refusal_min_dense_bge: float = Field(0.655, ge=-1, le=1)
     # Citation support: term coverage / near-verbatim overlap, or embedding cosine per model.
     support_min_lexical: float = Field(0.5, ge=0, le=1)
     support_min_cosine_minilm: float = Field(0.6, ge=-1, le=1)
     support_min_cosine_bge: float = Field(0.8, ge=-1, le=1)
-    # Extractive answers: a unit's score is its cross-encoder logit + passage_weight x its
-    # passage's rerank logit (+ quantity_bonus for a number with its unit when the question asks
-    # for a quantity); units within `margin` of the best, above the floor, fill the word budget.
-    # Chosen on the gold set's dev split (BENCHMARKS.md, "Answers").
+    # Extractive answers: a unit's score is its cross-encoder logit - rank_penalty x its
+    # passage's rank (0 for the top passage) (+ quantity_bonus for a number with its unit when the
+    # question asks for a quantity); units within `margin` of the best, above the floor, fill the
+    # word budget. Chosen on the gold set's dev split (BENCHMARKS.md, "Answers").
     extractive_margin: float = Field(9.0, ge=0)
     extractive_min_score: float = -12.0
     extractive_quantity_bonus: float = Field(2.0, ge=0)
     extractive_passages: int = Field(5, ge=1, le=50)  # top passages whose units are scored
-    extractive_passage_weight: float = Field(1.0, ge=0)
+    extractive_rank_penalty: float = Field(1.0, ge=0)
     history_turns: int = Field(3, ge=0, le=20)  # earlier turns sent to an LLM to condense
     local_context_tokens: int = Field(4096, ge=512, le=32_768)
     local_threads: int = Field(1, ge=1, le=64)  # 1: ~44 tok/s on 2 cores, 2: 7-10 tok/s

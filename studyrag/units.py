@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from studyrag.sentences import clean_sentence, normalize, split_sentences
+from studyrag.types import Chunk
 
 BULLET = re.compile(r"^\s*(?:[-*•·▪●◦‣+–]|\d{1,3}[.)]|[a-z][.)])(?=\s)\s*")
 _LONE_MARKER = re.compile(r"^\s*(?:[-*•·▪●◦‣+–]|\d{1,3}[.)])\s*$")
@@ -252,6 +253,11 @@ def parse_units(text: str, headings: Iterable[str] = ()) -> list[Unit]:
     return units
 
 
+def units_of(chunk: Chunk) -> list[Unit]:
+    """The units of a chunk's text, its heading path and title known as headings."""
+    return parse_units(chunk.text, (*chunk.heading_path, chunk.title))
+
+
 def label_chain(units: Sequence[Unit], unit: Unit) -> list[Unit]:
     """The labels above a unit, outermost first."""
     chain: list[Unit] = []
@@ -260,6 +266,27 @@ def label_chain(units: Sequence[Unit], unit: Unit) -> list[Unit]:
         chain.insert(0, units[current])
         current = units[current].label
     return chain
+
+
+_MIN_QUOTE_WORDS = 2
+_STATEMENT_LABEL_WORDS = 6  # "RMSNorm removes the mean-centering step ...:" states something
+
+
+def worth_quoting(unit: Unit) -> bool:
+    """A content unit that says something on its own (or sits under a label that gives it a
+    subject): what answers quote and what the unit reranker scores."""
+    if unit.kind not in CONTENT_KINDS:
+        return False
+    if unit.kind is UnitKind.LABEL and unit.words < _STATEMENT_LABEL_WORDS:
+        return False
+    return unit.words >= _MIN_QUOTE_WORDS or unit.kind is UnitKind.FORMULA or unit.label is not None
+
+
+def scored_text(title: str, units: Sequence[Unit], unit: Unit) -> str:
+    """What a relevance scorer reads for a unit: the passage title and the unit's labels give a
+    bare item or formula its subject."""
+    parts = [p for p in (title, *(u.text for u in label_chain(units, unit)), unit.text) if p]
+    return " ".join(parts)
 
 
 def items_of(units: Sequence[Unit], label: Unit) -> list[Unit]:

@@ -23,7 +23,15 @@ from studyrag.generate.citations import with_markers
 from studyrag.generate.injection import looks_like_instruction
 from studyrag.sentences import normalize
 from studyrag.settings import Settings
-from studyrag.units import CONTENT_KINDS, LINE_KINDS, Unit, UnitKind, label_chain, parse_units
+from studyrag.units import (
+    LINE_KINDS,
+    Unit,
+    UnitKind,
+    label_chain,
+    scored_text,
+    units_of,
+    worth_quoting,
+)
 
 UnitScorer = Callable[[str, Sequence[str]], np.ndarray]
 """Relevance of each text to the question (higher is better), e.g. cross-encoder logits."""
@@ -37,8 +45,6 @@ _QUANTITY_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _ANAPHORA = re.compile(r"^(?:This|That|These|Those|It|Its|They|Their|Such|Both|Here)\b")
-_MIN_WORDS = 2
-_STATEMENT_LABEL_WORDS = 6  # "RMSNorm removes the mean-centering step ...:" states something
 _DUPLICATE_RATIO = 85
 
 
@@ -70,16 +76,12 @@ class Candidate:
 
     @property
     def scored_text(self) -> str:
-        """What the scorer reads: title and labels give a bare item or formula its subject."""
-        title = self.passage.chunk.title
-        context = [u.text for u in self.labels]
-        parts = [p for p in (title, *context, self.unit.text) if p]
-        return " ".join(parts)
+        """What the scorer reads (the same text the unit reranker scored: a cache hit)."""
+        return scored_text(self.passage.chunk.title, self.units, self.unit)
 
 
 def passage_units(passage: Passage) -> tuple[Unit, ...]:
-    chunk = passage.chunk
-    return tuple(parse_units(chunk.text, (*chunk.heading_path, chunk.title)))
+    return tuple(units_of(passage.chunk))
 
 
 def candidates_of(passage: Passage, rank: int) -> list[Candidate]:
@@ -88,10 +90,7 @@ def candidates_of(passage: Passage, rank: int) -> list[Candidate]:
     return [
         Candidate(passage, rank, unit, units)
         for unit in units
-        if unit.kind in CONTENT_KINDS
-        and (unit.kind is not UnitKind.LABEL or unit.words >= _STATEMENT_LABEL_WORDS)
-        and (unit.words >= _MIN_WORDS or unit.kind is UnitKind.FORMULA or unit.label is not None)
-        and not looks_like_instruction(unit.text)
+        if worth_quoting(unit) and not looks_like_instruction(unit.text)
     ]
 
 
@@ -106,7 +105,7 @@ class ExtractiveGenerator(Generator):
         self.min_score = settings.extractive_min_score
         self.quantity_bonus = settings.extractive_quantity_bonus
         self.max_passages = settings.extractive_passages
-        self.passage_weight = settings.extractive_passage_weight
+        self.rank_penalty = settings.extractive_rank_penalty
         self.score_units = score_units
 
     def generate(self, question: str, passages: Sequence[Passage]) -> str:
@@ -134,7 +133,8 @@ class ExtractiveGenerator(Generator):
         scores: dict[tuple[int, int], float] = {}
         for candidate, value in zip(pool, raw, strict=True):
             bonus = self.quantity_bonus if wants_number and candidate.unit.has_quantity else 0.0
-            prior = self.passage_weight * (candidate.passage.hit.rerank_score or 0.0)
+            # Retrieval's order as a prior in logit units: scale-free, with or without rerank.
+            prior = -self.rank_penalty * candidate.rank
             scores[candidate.key] = float(value) + bonus + prior
         return scores
 

@@ -1,10 +1,16 @@
-"""When to refuse: the best retrieval score is under a threshold calibrated per score type."""
+"""When to refuse: the best retrieval score is under a threshold calibrated per score type.
+
+With rerank on, two witnesses must agree: the best unit's cross-encoder logit is under its
+threshold *and* the best passage's dense cosine is under the model's guard. A paraphrased question
+whose words the cross-encoder misses (q097: "divided by the square root of the head size" against
+"the division by sqrt(d_k)") is still answered when the embedding finds it close.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -33,13 +39,24 @@ class RefusalDecision:
     score: float | None
     score_kind: str  # "rerank", "dense" or "none" (no passages at all)
     threshold: float | None
+    dense: float | None = None  # with rerank: the best dense cosine, the second witness
+    guard: float | None = None
+
+    @property
+    def guarded(self) -> bool:
+        """Answered on the embedding's word although the unit logit was low."""
+        return self.dense is not None and self.guard is not None and self.dense >= self.guard
 
     def explain(self) -> str:
         """One line for warnings and logs."""
-        if self.score is None:
+        if self.score is None or self.threshold is None:
             return "no passage was retrieved"
-        side = "below" if self.refuse else "at or above"
-        return f"best {self.score_kind} score {self.score:.3f} is {side} {self.threshold:.3f}"
+        side = "below" if self.score < self.threshold else "at or above"
+        line = f"best {self.score_kind} score {self.score:.3f} is {side} {self.threshold:.3f}"
+        if self.score < self.threshold and self.dense is not None and self.guard is not None:
+            guard_side = "at or above" if self.guarded else "below"
+            line += f"; best dense cosine {self.dense:.3f} is {guard_side} {self.guard:.3f}"
+        return line
 
 
 def dense_threshold(settings: Settings) -> float:
@@ -47,6 +64,13 @@ def dense_threshold(settings: Settings) -> float:
     if settings.embedding_model is EmbeddingModelName.MINILM:
         return settings.refusal_min_dense_minilm
     return settings.refusal_min_dense_bge
+
+
+def dense_guard(settings: Settings) -> float:
+    """The cosine above which a reranked question is answered whatever its unit logit."""
+    if settings.embedding_model is EmbeddingModelName.MINILM:
+        return settings.refusal_guard_dense_minilm
+    return settings.refusal_guard_dense_bge
 
 
 def best_rerank(hits: Sequence[Hit]) -> float | None:
@@ -77,11 +101,16 @@ class RefusalPolicy:
             return RefusalDecision(True, None, "none", None)
         rerank = best_rerank(result.hits)
         if rerank is not None:
-            kind, score, threshold = "rerank", rerank, self.settings.refusal_min_rerank
-        else:
-            score = best_dense(result.query, result.hits, self.embedder)
-            kind, threshold = "dense", dense_threshold(self.settings)
+            dense = best_dense(result.query, result.hits, self.embedder)
+            threshold = self.settings.refusal_min_rerank
+            decision = RefusalDecision(
+                False, rerank, "rerank", threshold, dense, dense_guard(self.settings)
+            )
+            refuse = self.settings.refusal and rerank < threshold and not decision.guarded
+            return replace(decision, refuse=refuse)
+        score = best_dense(result.query, result.hits, self.embedder)
         if score is None:
             return RefusalDecision(True, None, "none", None)
+        threshold = dense_threshold(self.settings)
         refuse = self.settings.refusal and score < threshold
-        return RefusalDecision(refuse, score, kind, threshold)
+        return RefusalDecision(refuse, score, "dense", threshold)

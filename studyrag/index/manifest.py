@@ -29,6 +29,10 @@ class Manifest:
     embedding_model: str = ""
     chunker_version: str = ""
     updated_at: float = 0.0
+    # Fingerprint of the BM25 sidecar built from the collection; "" while an ingest is changing
+    # the collection, so a sidecar is trusted on open without re-reading every chunk only when
+    # the last ingest finished.
+    sidecar_fingerprint: str = ""
 
     @classmethod
     def load(cls, path: Path) -> Manifest | None:
@@ -45,6 +49,7 @@ class Manifest:
                 embedding_model=data.get("embedding_model", ""),
                 chunker_version=data.get("chunker_version", ""),
                 updated_at=float(data.get("updated_at", 0.0)),
+                sidecar_fingerprint=str(data.get("sidecar_fingerprint", "")),
             )
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise ValueError(f"manifest {path} is corrupted ({error})") from error
@@ -57,6 +62,7 @@ class Manifest:
                 "embedding_model": self.embedding_model,
                 "chunker_version": self.chunker_version,
                 "updated_at": self.updated_at,
+                "sidecar_fingerprint": self.sidecar_fingerprint,
                 "entries": {k: asdict(v) for k, v in sorted(self.entries.items())},
             },
         )

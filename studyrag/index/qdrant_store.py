@@ -176,45 +176,31 @@ class QdrantStore:
         )
         return [(Chunk.from_payload(p.payload or {}), float(p.score)) for p in response.points]
 
-    def search_fused(
+    def search_both(
         self,
         dense: np.ndarray,
         sparse: models.SparseVector,
-        limit: int,
         candidates: int,
         sources: set[str] | None = None,
-        rrf_k: int = 60,
-    ) -> tuple[list[tuple[Chunk, float]], list[str], list[str]]:
-        """Dense and sparse candidates fused by RRF inside Qdrant (one round trip).
-
-        Returns the fused hits and, to explain them, the dense and sparse rankings (chunk ids).
-        """
+    ) -> tuple[list[tuple[Chunk, float]], list[tuple[Chunk, float]]]:
+        """Dense and sparse candidates with their raw scores, in one batched round trip."""
         query_filter = self.source_filter(sources)
-        dense_query = models.Prefetch(
-            query=dense.tolist(), using=DENSE, limit=candidates, filter=query_filter
-        )
-        sparse_query = models.Prefetch(
-            query=sparse, using=SPARSE, limit=candidates, filter=query_filter
-        )
         requests = [
             models.QueryRequest(
-                prefetch=[dense_query, sparse_query],
-                # Qdrant scores 1 / (rank + k - 1); k + 1 gives the textbook 1 / (k + rank).
-                query=models.RrfQuery(rrf=models.Rrf(k=rrf_k + 1)),
-                limit=limit,
+                query=dense.tolist(),
+                using=DENSE,
+                limit=candidates,
+                filter=query_filter,
                 with_payload=True,
             ),
             models.QueryRequest(
-                query=dense.tolist(), using=DENSE, limit=candidates, filter=query_filter
+                query=sparse, using=SPARSE, limit=candidates, filter=query_filter, with_payload=True
             ),
-            models.QueryRequest(query=sparse, using=SPARSE, limit=candidates, filter=query_filter),
         ]
-        fused, dense_only, sparse_only = self.client.query_batch_points(self.name, requests)
-        hits = [(Chunk.from_payload(p.payload or {}), float(p.score)) for p in fused.points]
+        dense_hits, sparse_hits = self.client.query_batch_points(self.name, requests)
         return (
-            hits,
-            [str(p.id) for p in dense_only.points],
-            [str(p.id) for p in sparse_only.points],
+            [(Chunk.from_payload(p.payload or {}), float(p.score)) for p in dense_hits.points],
+            [(Chunk.from_payload(p.payload or {}), float(p.score)) for p in sparse_hits.points],
         )
 
     def close(self) -> None:

@@ -123,7 +123,7 @@ def _passage_row(passage: Passage, cited: bool) -> dict[str, object]:
         "cited": cited,
         "dense rank": hit.dense_rank,
         "BM25 rank": hit.bm25_rank,
-        "fused (RRF)": hit.fused_score,
+        "fused": hit.fused_score,
         "rerank": hit.rerank_score,
         "source": hit.chunk.source,
         "heading": hit.chunk.heading,
@@ -151,7 +151,7 @@ def render_why(answer: Answer) -> None:
                 column_config={
                     "n": st.column_config.NumberColumn("n", width="small"),
                     "cited": st.column_config.CheckboxColumn("cited", width="small"),
-                    "fused (RRF)": st.column_config.NumberColumn(format="%.4f"),
+                    "fused": st.column_config.NumberColumn(format="%.4f"),
                     "rerank": st.column_config.NumberColumn(format="%.2f"),
                 },
             )

@@ -29,6 +29,21 @@ def test_refusal_phrases(text: str, expected: bool) -> None:
     assert is_refusal_text(text) is expected
 
 
+def test_a_low_unit_logit_is_answered_when_the_embedding_finds_the_passage(
+    pipeline: StudyPipeline,
+) -> None:
+    """Gold q097: the cross-encoder misses the paraphrase ("head size" vs "d_k"); the dense
+    cosine guard keeps it answered. Without the guard it would be refused."""
+    question = "Why are the query-key dot products divided by the square root of the head size?"
+    result = pipeline.search(question)
+    decision = RefusalPolicy(pipeline.settings, pipeline.embedder).decide(result)
+    assert decision.score is not None and decision.score < pipeline.settings.refusal_min_rerank
+    assert decision.guarded and not decision.refuse
+    assert "is below" in decision.explain() and "at or above" in decision.explain()
+    unguarded = pipeline.settings.model_copy(update={"refusal_guard_dense_minilm": 1.0})
+    assert RefusalPolicy(unguarded, pipeline.embedder).decide(result).refuse
+
+
 def test_rerank_score_decides_with_rerank_on(pipeline: StudyPipeline) -> None:
     policy = RefusalPolicy(pipeline.settings, pipeline.embedder)
     answered = policy.decide(pipeline.search(ANSWERABLE))

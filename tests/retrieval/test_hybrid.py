@@ -13,13 +13,31 @@ def test_hybrid_rerank_hits_explain_themselves(pipeline) -> None:
     assert len(result.hits) == 5
     top = result.hits[0]
     assert "KV cache" in top.chunk.text or "KV Cache" in top.chunk.text
+    penalty = pipeline.settings.rerank_rank_penalty
+    fused_order = sorted(result.hits, key=lambda h: -(h.fused_score or 0.0))
     for hit in result.hits:
         assert hit.rerank_score is not None and hit.fused_score is not None
         assert hit.dense_rank is not None or hit.bm25_rank is not None
-        assert hit.score == hit.rerank_score
-    scores = [h.rerank_score for h in result.hits]
+        # a reranked passage scores its best unit minus the penalty for its fused rank
+        assert hit.score == pytest.approx(hit.rerank_score - penalty * fused_order.index(hit))
+    scores = [h.score for h in result.hits]
     assert scores == sorted(scores, reverse=True)
     assert {"embed", "dense", "bm25", "fusion", "rerank", "total"} <= set(result.timings_ms)
+
+
+def test_rerank_reads_each_unit_once_and_the_answer_reuses_it(pipeline) -> None:
+    from studyrag.assistant import Assistant
+
+    reranker = pipeline.reranker
+    question = "Why does grouped-query attention shrink the KV cache?"
+    before = reranker.pairs_run
+    pipeline.search(question)
+    searched = reranker.pairs_run - before
+    assert searched > 5  # units of the top passages, not 5 whole passages
+    answer = Assistant(pipeline, pipeline.settings).ask(question)
+    assert not answer.refused and answer.quotes
+    # the composer's units were all scored by the rerank of the same question: no new pairs
+    assert reranker.pairs_run - before == searched
 
 
 @pytest.mark.parametrize("mode", list(RetrievalMode))

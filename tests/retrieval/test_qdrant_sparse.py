@@ -1,6 +1,8 @@
-"""The scale-out path (sparse vectors + server-side RRF) run against Qdrant local mode."""
+"""The scale-out path (sparse vectors, both lists in one Qdrant round trip) against local mode."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 from qdrant_client import QdrantClient
@@ -9,7 +11,7 @@ from studyrag.eval.gold import load_gold
 from studyrag.eval.retrieval_eval import evaluate
 from studyrag.index.qdrant_store import open_client
 from studyrag.pipeline import StudyPipeline
-from studyrag.settings import LexicalBackend, RetrievalMode
+from studyrag.settings import FusionMethod, LexicalBackend, RetrievalMode
 from tests.conftest import CORPUS, GOLD, make_settings
 
 
@@ -24,14 +26,30 @@ def sparse_pipeline(corpus_index_dir, tmp_path_factory):
         yield pipeline
 
 
-def test_server_side_fusion_matches_rrf_of_the_reported_ranks(sparse_pipeline) -> None:
-    result = sparse_pipeline.search("What is the KV cache?", top_k=8, mode=RetrievalMode.HYBRID)
+def test_weighted_rrf_matches_the_reported_ranks(sparse_pipeline) -> None:
+    options = replace(
+        sparse_pipeline.options(8, RetrievalMode.HYBRID), fusion=FusionMethod.RRF, dense_weight=0.3
+    )
+    result = sparse_pipeline.search("What is the KV cache?", options=options)
     assert len(result.hits) == 8
-    k = sparse_pipeline.settings.rrf_k
+    k = options.rrf_k
     for hit in result.hits:
-        expected = sum(1 / (k + r) for r in (hit.dense_rank, hit.bm25_rank) if r is not None)
+        expected = sum(
+            w / (k + r) for w, r in ((0.3, hit.dense_rank), (0.7, hit.bm25_rank)) if r is not None
+        )
         assert hit.fused_score == pytest.approx(expected, rel=1e-6)
     assert "KV" in result.hits[0].chunk.text
+
+
+def test_default_fusion_ranks_like_the_sidecar_backend(sparse_pipeline, pipeline) -> None:
+    """Both lexical backends feed the same fusion: the dense side is identical, so the top
+    passage agrees on a keyword question."""
+    question = "What is the KV cache?"
+    sparse = sparse_pipeline.search(question, top_k=5, mode=RetrievalMode.HYBRID)
+    sidecar = pipeline.search(question, top_k=5, mode=RetrievalMode.HYBRID)
+    fused = [h.fused_score for h in sparse.hits]
+    assert fused == sorted(fused, reverse=True)
+    assert sparse.hits[0].chunk.chunk_id == sidecar.hits[0].chunk.chunk_id
 
 
 def test_sparse_bm25_alone_and_with_rerank(sparse_pipeline) -> None:

@@ -34,7 +34,7 @@ def test_why_table_has_every_score_and_marks_cited_passages() -> None:
         "cited",
         "dense rank",
         "BM25 rank",
-        "fused (RRF)",
+        "fused",
         "rerank",
     ]
     assert frame["cited"].tolist() == [False, True]
