@@ -46,9 +46,10 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: setup
+bench: setup ingest
 	$(BIN)/python bench/bench_retrieval.py
-	$(BIN)/python bench/bench_answer.py
+	$(BIN)/python bench/bench_answer.py --data-dir .studyrag
+	$(BIN)/python bench/bench_startup.py --data-dir .studyrag
 
 # Opt-in, slow: SciFact (BEIR) test split, every configuration, beside the published baselines.
 SCIFACT ?= ../shared/benchmarks/scifact

@@ -274,8 +274,7 @@ def render_ask_options(settings: Settings, status: IndexStatus) -> AskOptions:
         value=settings.rerank,
         key="rerank",
         disabled=not settings.rerank,
-        help="Score the units of the top fused passages with the cross-encoder "
-        "(STUDYRAG_RERANK).",
+        help="Score the units of the top fused passages with the cross-encoder (STUDYRAG_RERANK).",
     )
     sources = st.multiselect(
         "Only these documents",

@@ -20,6 +20,9 @@ def onnx_session(path: str) -> ort.InferenceSession:
     options.intra_op_num_threads = 2
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
+    # Idle worker threads sleep instead of spinning: on 2 cores a spinning pool starves the numpy
+    # query encoder and the next session's run (measured in BENCHMARKS.md, "Rerank cost").
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
 
 

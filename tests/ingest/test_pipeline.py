@@ -165,3 +165,74 @@ def test_an_unchanged_ingest_loads_no_embedding_model(index_copy: Path) -> None:
         check=True,
     )
     assert done.stdout.split() == ["False", "False", "False"], done.stdout + done.stderr
+
+
+class _ScrollCounter:
+    """Watches (does not replace) the store's full scroll."""
+
+    def __init__(self, pipeline: StudyPipeline) -> None:
+        self.calls = 0
+        self._scroll = pipeline.store.iter_chunks
+
+        def counted(*args, **kwargs):
+            self.calls += 1
+            return self._scroll(*args, **kwargs)
+
+        pipeline.store.iter_chunks = counted  # type: ignore[method-assign]
+
+
+def test_opening_a_finished_index_trusts_the_sidecar_without_a_scroll(
+    tmp_path: Path, small_pipeline
+) -> None:
+    small_pipeline.ingest()
+    manifest = Manifest.load(manifest_path(small_pipeline.settings))
+    sidecar = BM25Sidecar.load(sidecar_path(small_pipeline.settings))
+    assert manifest is not None and manifest.sidecar_fingerprint == sidecar.fingerprint
+    settings = small_pipeline.settings
+    small_pipeline.close()
+    with StudyPipeline(settings) as reopened:
+        counter = _ScrollCounter(reopened)
+        assert reopened.search("What is LoRA?", mode="bm25").hits
+        assert counter.calls == 0 and not reopened.notes
+
+
+def test_an_interrupted_ingest_makes_the_next_open_verify_the_sidecar(small_pipeline) -> None:
+    small_pipeline.ingest()
+    # What an ingest leaves when killed after it started changing the collection.
+    path = manifest_path(small_pipeline.settings)
+    manifest = Manifest.load(path)
+    assert manifest is not None
+    manifest.sidecar_fingerprint = ""
+    manifest.save(path)
+    settings = small_pipeline.settings
+    small_pipeline.close()
+    with StudyPipeline(settings) as reopened:
+        counter = _ScrollCounter(reopened)
+        assert reopened.search("What is LoRA?", mode="bm25").hits
+        assert counter.calls == 1  # fingerprinted the collection: it matched, nothing rebuilt
+        assert not reopened.notes
+        report = reopened.ingest()
+        assert not report.changed
+    assert Manifest.load(path).sidecar_fingerprint == sidecar_fingerprint(settings)
+
+
+def test_an_ingest_that_changes_files_clears_the_fingerprint_first(
+    small_pipeline, small_corpus
+) -> None:
+    small_pipeline.ingest()
+    seen: list[str] = []
+    original = small_pipeline.store.upsert
+
+    def watched(*args, **kwargs):
+        seen.append(Manifest.load(manifest_path(small_pipeline.settings)).sidecar_fingerprint)
+        return original(*args, **kwargs)
+
+    small_pipeline.store.upsert = watched  # type: ignore[method-assign]
+    (small_corpus / SMALL[0]).write_text("Q1. What is new?\nA brand new answer.\n", "utf-8")
+    small_pipeline.ingest()
+    assert seen and all(fingerprint == "" for fingerprint in seen)
+    assert Manifest.load(manifest_path(small_pipeline.settings)).sidecar_fingerprint
+
+
+def sidecar_fingerprint(settings) -> str:
+    return BM25Sidecar.load(sidecar_path(settings)).fingerprint
