@@ -20,8 +20,8 @@ from studyrag.embedding import Embedder
 from studyrag.index.bm25_sidecar import BM25Sidecar
 from studyrag.index.lexical import LexicalAnalyzer
 from studyrag.index.manifest import Manifest, ManifestEntry
-from studyrag.index.qdrant_store import QdrantStore
 from studyrag.index.sparse import SparseBM25Encoder
+from studyrag.index.store import ChunkStore
 from studyrag.ingest.chunker import ChunkerConfig, StructureChunker
 from studyrag.ingest.cleaner import clean_text
 from studyrag.ingest.loaders import (
@@ -82,7 +82,7 @@ def chunk_document(document: LoadedDocument, chunker: StructureChunker) -> list[
     return chunker.run(document.source, clean_text(document.text))
 
 
-def rebuild_sidecar(store: QdrantStore, analyzer: LexicalAnalyzer) -> BM25Sidecar:
+def rebuild_sidecar(store: ChunkStore, analyzer: LexicalAnalyzer) -> BM25Sidecar:
     """Build the BM25 sidecar from the chunks stored in the collection."""
     return BM25Sidecar.build(
         ((c.chunk_id, c.source, c.index_text, c.content_hash) for c in store.iter_chunks()),
@@ -96,7 +96,7 @@ class Ingestor:
     def __init__(
         self,
         settings: Settings,
-        store: QdrantStore,
+        store: ChunkStore,
         embedder: Embedder,
         analyzer: LexicalAnalyzer,
     ) -> None:
@@ -135,6 +135,11 @@ class Ingestor:
             or manifest.chunker_version != CHUNKER_VERSION
         ):
             report.notes.append("chunker or model changed since the last ingest; re-indexing all")
+            return Manifest()
+        if manifest.entries and self.store.count() == 0:
+            report.notes.append(
+                "the manifest lists files but the collection is empty; re-indexing all"
+            )
             return Manifest()
         return manifest
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from studyrag.embedding import Embedder
 from studyrag.index.bm25_sidecar import BM25Sidecar
 from studyrag.index.lexical import LexicalAnalyzer
-from studyrag.index.qdrant_store import QdrantStore
 from studyrag.index.sparse import SparseBM25Encoder
+from studyrag.index.store import ChunkStore
 from studyrag.retrieval.fusion import distribution_score_fusion, reciprocal_rank_fusion
 from studyrag.retrieval.unit_rerank import UnitReranker
 from studyrag.settings import FusionMethod, RerankTarget, RetrievalMode
@@ -82,7 +82,7 @@ class HybridRetriever:
 
     def __init__(
         self,
-        store: QdrantStore,
+        store: ChunkStore,
         embedder: Embedder,
         sidecar: BM25Sidecar | None,
         analyzer: LexicalAnalyzer,

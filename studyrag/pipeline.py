@@ -12,8 +12,8 @@ from studyrag.embedding import load_embedder
 from studyrag.index.bm25_sidecar import BM25Sidecar, fingerprint
 from studyrag.index.lexical import LexicalAnalyzer
 from studyrag.index.manifest import Manifest
-from studyrag.index.qdrant_store import QdrantStore, open_client
 from studyrag.index.sparse import SparseBM25Encoder
+from studyrag.index.store import open_store, store_location
 from studyrag.ingest.pipeline import (
     Ingestor,
     IngestReport,
@@ -67,8 +67,7 @@ class StudyPipeline:
         self.settings = settings
         self.embedder = load_embedder(settings.embedding_model)
         self.analyzer = LexicalAnalyzer()
-        self.client = open_client(settings)
-        self.store = QdrantStore(self.client, settings, self.embedder.dim)
+        self.store = open_store(settings, self.embedder.dim)
         self.notes: list[str] = []
         self._reranker: CrossEncoderReranker | None = None
         self._retriever: HybridRetriever | None = None
@@ -97,7 +96,7 @@ class StudyPipeline:
             files=sorted(manifest.entries) if manifest else [],
             chunks=self.store.count(),
             last_ingest=manifest.updated_at if manifest else None,
-            location=self.settings.qdrant_url or str(self.settings.qdrant_path),
+            location=store_location(self.settings),
             notes=[note] if note else [],
         )
 
@@ -209,7 +208,7 @@ class StudyPipeline:
         return time.perf_counter() - begin
 
     def close(self) -> None:
-        self.client.close()
+        self.store.close()
 
     def __enter__(self) -> StudyPipeline:
         return self

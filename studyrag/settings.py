@@ -39,6 +39,13 @@ class RerankTarget(StrEnum):
     PASSAGES = "passages"  # each whole passage (the previous default, for comparison)
 
 
+class StoreEngine(StrEnum):
+    """The embedded engine (a Qdrant server by URL overrides it)."""
+
+    LOCAL = "local"  # qdrant-client local mode (pure Python)
+    EDGE = "edge"  # Qdrant Edge, Qdrant's engine in-process (issue 13: opt-in for now)
+
+
 class LexicalBackend(StrEnum):
     """Where the lexical (BM25) side of hybrid search runs."""
 
@@ -66,6 +73,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".studyrag")
 
     # Index.
+    engine: StoreEngine = StoreEngine.LOCAL
     qdrant_url: str | None = None
     qdrant_api_key: SecretStr | None = None
     qdrant_shards: int = Field(1, ge=1, le=64)
@@ -187,8 +195,9 @@ class Settings(BaseSettings):
 
     @property
     def index_dir(self) -> Path:
-        """Sidecar, manifest and lock of the active collection."""
-        return self.data_dir / "indexes" / self.collection_name
+        """Sidecar, manifest and lock of the active collection (each engine keeps its own)."""
+        suffix = "_edge" if self.engine is StoreEngine.EDGE and not self.qdrant_url else ""
+        return self.data_dir / "indexes" / f"{self.collection_name}{suffix}"
 
     @property
     def max_file_bytes(self) -> int:

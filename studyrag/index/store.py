@@ -1,0 +1,67 @@
+"""The chunk store interface, and the factory that picks its engine from the settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol
+
+import numpy as np
+from qdrant_client import models
+
+from studyrag.settings import Settings, StoreEngine
+from studyrag.types import Chunk
+
+
+class ChunkStore(Protocol):
+    """What ingestion and retrieval need from a vector store (QdrantStore and EdgeStore)."""
+
+    name: str
+    dim: int
+
+    def ensure_collection(self) -> None: ...
+    def exists(self) -> bool: ...
+    def count(self) -> int: ...
+    def upsert(
+        self,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        sparse: Sequence[models.SparseVector] | None = None,
+        batch_size: int = 256,
+    ) -> None: ...
+    def delete_chunks(self, chunk_ids: Sequence[str]) -> None: ...
+    def iter_chunks(self, batch: int = 512) -> Iterator[Chunk]: ...
+    def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]: ...
+    def search_dense(
+        self, vector: np.ndarray, limit: int, sources: set[str] | None = None
+    ) -> list[tuple[Chunk, float]]: ...
+    def search_sparse(
+        self, vector: models.SparseVector, limit: int, sources: set[str] | None = None
+    ) -> list[tuple[Chunk, float]]: ...
+    def search_both(
+        self,
+        dense: np.ndarray,
+        sparse: models.SparseVector,
+        candidates: int,
+        sources: set[str] | None = None,
+    ) -> tuple[list[tuple[Chunk, float]], list[tuple[Chunk, float]]]: ...
+    def close(self) -> None: ...
+
+
+def open_store(settings: Settings, dim: int) -> ChunkStore:
+    """A Qdrant server by URL; otherwise the embedded engine the settings name."""
+    if settings.qdrant_url is None and settings.engine is StoreEngine.EDGE:
+        from studyrag.index.edge_store import EdgeStore
+
+        return EdgeStore(settings, dim)
+    from studyrag.index.qdrant_store import QdrantStore, open_client
+
+    return QdrantStore(open_client(settings), settings, dim)
+
+
+def store_location(settings: Settings) -> str:
+    """Where the index lives, for `studyrag status` and the sidebar."""
+    if settings.qdrant_url:
+        return settings.qdrant_url
+    if settings.engine is StoreEngine.EDGE:
+        return str(settings.data_dir / "edge" / settings.collection_name)
+    return str(settings.qdrant_path)
