@@ -14,6 +14,11 @@ class StudyragError(Exception):
     """An error the user can act on; its message is the one line they see."""
 
 
+def point_id_of(chunk_id: str) -> str:
+    """The Qdrant point id of a chunk id (a stable UUID5), without building a Chunk."""
+    return str(uuid.uuid5(_POINT_NAMESPACE, chunk_id))
+
+
 @dataclass(frozen=True)
 class Chunk:
     """One retrievable passage: a question with its answer, or part of a long one.
@@ -59,7 +64,7 @@ class Chunk:
     @property
     def point_id(self) -> str:
         """Qdrant point id: stable for a chunk id."""
-        return str(uuid.uuid5(_POINT_NAMESPACE, self.chunk_id))
+        return point_id_of(self.chunk_id)
 
     def to_payload(self) -> dict[str, Any]:
         payload = asdict(self)

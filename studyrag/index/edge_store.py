@@ -36,7 +36,7 @@ from qdrant_edge import (
 
 from studyrag.index.qdrant_store import DENSE, SPARSE
 from studyrag.settings import Settings
-from studyrag.types import Chunk, StudyragError
+from studyrag.types import Chunk, StudyragError, point_id_of
 
 _SOURCE_FIELD = "source"
 
@@ -103,7 +103,7 @@ class EdgeStore:
     def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
         if not chunk_ids or self._shard is None:
             return
-        ids = [Chunk(c, "", "", 0, 0).point_id for c in chunk_ids]
+        ids = [point_id_of(c) for c in chunk_ids]
         self._shard.update(UpdateOperation.delete_points(ids))
         self._shard.flush()
 
@@ -124,7 +124,7 @@ class EdgeStore:
         return {c.chunk_id: c.source for c in self.iter_chunks()}
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
-        ids = [Chunk(c, "", "", 0, 0).point_id for c in chunk_ids]
+        ids = [point_id_of(c) for c in chunk_ids]
         records = self._require().retrieve(ids, True, False)
         return [Chunk.from_payload(r.payload or {}) for r in records]
 

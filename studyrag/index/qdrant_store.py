@@ -8,7 +8,7 @@ import numpy as np
 from qdrant_client import QdrantClient, models
 
 from studyrag.settings import Settings
-from studyrag.types import Chunk, StudyragError
+from studyrag.types import Chunk, StudyragError, point_id_of
 
 DENSE = "dense"
 SPARSE = "bm25"
@@ -98,7 +98,7 @@ class QdrantStore:
     def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
         if not chunk_ids:
             return
-        ids = [Chunk(c, "", "", 0, 0).point_id for c in chunk_ids]
+        ids = [point_id_of(c) for c in chunk_ids]
         self.client.delete(self.name, points_selector=models.PointIdsList(points=ids), wait=True)
 
     def iter_chunks(self, batch: int = 512) -> Iterator[Chunk]:
@@ -136,7 +136,7 @@ class QdrantStore:
                 return found
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
-        ids = [Chunk(c, "", "", 0, 0).point_id for c in chunk_ids]
+        ids = [point_id_of(c) for c in chunk_ids]
         records = self.client.retrieve(self.name, ids=ids, with_payload=True, with_vectors=False)
         return [Chunk.from_payload(r.payload or {}) for r in records]
 
