@@ -21,7 +21,7 @@ from studyrag.index.bm25_sidecar import BM25Sidecar
 from studyrag.index.lexical import LexicalAnalyzer
 from studyrag.index.manifest import Manifest, ManifestEntry
 from studyrag.index.sparse import SparseBM25Encoder
-from studyrag.index.store import ChunkStore
+from studyrag.index.store import ChunkStore, choose_lexical
 from studyrag.ingest.chunker import ChunkerConfig, StructureChunker
 from studyrag.ingest.cleaner import clean_text
 from studyrag.ingest.loaders import (
@@ -33,7 +33,8 @@ from studyrag.ingest.loaders import (
     load_document,
     read_file_bytes,
 )
-from studyrag.settings import LexicalBackend, Settings
+from studyrag.ingest.migrate import migrate_legacy_index, needs_migration
+from studyrag.settings import Settings
 from studyrag.types import Chunk, StudyragError
 
 CHUNKER_VERSION = "structure-1"
@@ -70,11 +71,11 @@ class IngestReport:
 
 
 def sidecar_path(settings: Settings) -> Path:
-    return settings.index_dir / "bm25.json"
+    return settings.sidecar_path
 
 
 def manifest_path(settings: Settings) -> Path:
-    return settings.index_dir / "manifest.json"
+    return settings.manifest_path
 
 
 def chunk_document(document: LoadedDocument, chunker: StructureChunker) -> list[Chunk]:
@@ -147,6 +148,10 @@ class Ingestor:
         started = time.perf_counter()
         report = IngestReport()
         self.store.ensure_collection()
+        if needs_migration(self.settings):
+            progress("migrating the previous version's index into Qdrant Edge", 0.01)
+            if note := migrate_legacy_index(self.settings, self.store):
+                report.notes.append(note)
         manifest = self._load_manifest(report)
         if not manifest.entries and self.store.count():
             report.notes.append("no manifest for a non-empty collection; re-checking every file")
@@ -239,7 +244,9 @@ class Ingestor:
         if report.changed:
             self._remove_strays(manifest, seen, report)
 
-        if self.settings.lexical_backend is LexicalBackend.SIDECAR:
+        if report.chunks_written:
+            self.store.optimize()
+        if not choose_lexical(self.settings, manifest.chunk_count).in_engine:
             progress("updating the BM25 sidecar", 0.95)
             manifest.sidecar_fingerprint = self._sync_sidecar(manifest, report)
         manifest.embedding_model = self.embedder.name

@@ -292,6 +292,7 @@ def status() -> None:
             else "never"
         )
         typer.echo(f"collection: {info.collection} ({info.embedding_model}) at {info.location}")
+        typer.echo(f"engine: {info.engine}; lexical path: {info.lexical}")
         typer.echo(f"files: {len(info.files)}; chunks: {info.chunks}; last ingest: {when}")
         for name in info.files:
             typer.echo(f"  {name}")

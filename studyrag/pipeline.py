@@ -13,7 +13,14 @@ from studyrag.index.bm25_sidecar import BM25Sidecar, fingerprint
 from studyrag.index.lexical import LexicalAnalyzer
 from studyrag.index.manifest import Manifest
 from studyrag.index.sparse import SparseBM25Encoder
-from studyrag.index.store import open_store, store_location
+from studyrag.index.store import (
+    LexicalChoice,
+    choose_lexical,
+    open_store,
+    store_engine_name,
+    store_location,
+)
+from studyrag.ingest.migrate import legacy_index
 from studyrag.ingest.pipeline import (
     Ingestor,
     IngestReport,
@@ -25,7 +32,7 @@ from studyrag.ingest.pipeline import (
 from studyrag.retrieval.hybrid import HybridRetriever, SearchOptions
 from studyrag.retrieval.reranker import CrossEncoderReranker
 from studyrag.retrieval.unit_rerank import UnitReranker
-from studyrag.settings import LexicalBackend, RetrievalMode, Settings
+from studyrag.settings import RetrievalMode, Settings
 from studyrag.types import SearchResult, StudyragError
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -42,6 +49,8 @@ class IndexStatus:
     chunks: int
     last_ingest: float | None
     location: str
+    engine: str = ""
+    lexical: str = ""  # the lexical path and why
     notes: list[str] = field(default_factory=list)
 
 
@@ -90,15 +99,32 @@ class StudyPipeline:
             manifest, note = None, str(error)
         else:
             note = None
+        notes = [note] if note else []
+        if old := legacy_index(self.settings):
+            notes.append(
+                f"the previous version's index (qdrant-client local mode) is still at {old}; "
+                "nothing uses it now that Qdrant Edge holds the index: delete it when you like"
+                if manifest
+                else f"the previous version's index at {old} has not been moved into Qdrant Edge "
+                "yet; run `studyrag ingest` once (no re-embedding)"
+            )
+        chunks = self.store.count()
+        lexical = choose_lexical(self.settings, chunks)
         return IndexStatus(
             collection=self.store.name,
             embedding_model=self.embedder.name,
             files=sorted(manifest.entries) if manifest else [],
-            chunks=self.store.count(),
+            chunks=chunks,
             last_ingest=manifest.updated_at if manifest else None,
             location=store_location(self.settings),
-            notes=[note] if note else [],
+            engine=store_engine_name(self.settings),
+            lexical=f"{lexical.backend.value} ({lexical.reason})",
+            notes=notes,
         )
+
+    def lexical_choice(self) -> LexicalChoice:
+        """Which lexical path serves this index, and why."""
+        return choose_lexical(self.settings, self.store.count())
 
     # Retrieval -------------------------------------------------------------------------------
     @property
@@ -143,10 +169,15 @@ class StudyPipeline:
     def retriever(self) -> HybridRetriever:
         if self._retriever is None:
             if not self.store.exists() or self.store.count() == 0:
+                if legacy_index(self.settings):
+                    raise StudyragError(
+                        "the index was written by the previous version's engine; run "
+                        "`studyrag ingest` once to move it into Qdrant Edge (no re-embedding)"
+                    )
                 raise StudyragError(
                     "the index is empty; run `studyrag ingest` (or `make run`) first"
                 )
-            in_qdrant = self.settings.lexical_backend is LexicalBackend.QDRANT_SPARSE
+            in_qdrant = self.lexical_choice().in_engine
             self._retriever = HybridRetriever(
                 self.store,
                 self.embedder,

@@ -42,15 +42,16 @@ class RerankTarget(StrEnum):
 class StoreEngine(StrEnum):
     """The embedded engine (a Qdrant server by URL overrides it)."""
 
-    LOCAL = "local"  # qdrant-client local mode (pure Python)
-    EDGE = "edge"  # Qdrant Edge, Qdrant's engine in-process (issue 13: opt-in for now)
+    EDGE = "edge"  # Qdrant Edge: Qdrant's own engine in-process (the default)
+    LOCAL = "local"  # qdrant-client local mode, pure Python (the previous default)
 
 
 class LexicalBackend(StrEnum):
     """Where the lexical (BM25) side of hybrid search runs."""
 
-    SIDECAR = "sidecar"  # rank-bm25 in process: the embedded default
-    QDRANT_SPARSE = "qdrant-sparse"  # sparse vectors with the IDF modifier, fused server-side
+    AUTO = "auto"  # the sidecar up to `lexical_switch_chunks`, then the engine's sparse vectors
+    SIDECAR = "sidecar"  # rank-bm25 in process
+    QDRANT_SPARSE = "qdrant-sparse"  # sparse vectors with the IDF modifier, in the engine
 
 
 class GeneratorBackend(StrEnum):
@@ -73,14 +74,17 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".studyrag")
 
     # Index.
-    engine: StoreEngine = StoreEngine.LOCAL
+    engine: StoreEngine = StoreEngine.EDGE
     qdrant_url: str | None = None
     qdrant_api_key: SecretStr | None = None
     qdrant_shards: int = Field(1, ge=1, le=64)
     qdrant_replication: int = Field(1, ge=1, le=8)
     collection: str = Field("study", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     embedding_model: EmbeddingModelName = EmbeddingModelName.MINILM  # wins on the gold set
-    lexical_backend: LexicalBackend = LexicalBackend.SIDECAR
+    lexical_backend: LexicalBackend = LexicalBackend.AUTO
+    # Past this many chunks `auto` moves BM25 from the sidecar into the engine (BENCHMARKS.md,
+    # "Qdrant Edge"): the sidecar's time and memory grow with the corpus, the engine's do not.
+    lexical_switch_chunks: int = Field(20_000, ge=0)
     sparse_avgdl: float = Field(120.0, gt=0)  # BM25 length normalisation of sparse vectors
     embed_batch_size: int = Field(32, ge=1, le=512)
 
@@ -198,6 +202,14 @@ class Settings(BaseSettings):
         """Sidecar, manifest and lock of the active collection (each engine keeps its own)."""
         suffix = "_edge" if self.engine is StoreEngine.EDGE and not self.qdrant_url else ""
         return self.data_dir / "indexes" / f"{self.collection_name}{suffix}"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.index_dir / "manifest.json"
+
+    @property
+    def sidecar_path(self) -> Path:
+        return self.index_dir / "bm25.json"
 
     @property
     def max_file_bytes(self) -> int:

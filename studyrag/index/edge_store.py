@@ -1,6 +1,6 @@
-"""The collection in a Qdrant Edge shard (`STUDYRAG_ENGINE=edge`), behind ChunkStore.
+"""The collection in a Qdrant Edge shard (the embedded default), behind ChunkStore.
 
-Opt-in until issue 13 makes it the embedded default. Qdrant's own engine in-process: HNSW, a
+The embedded default. Qdrant's own engine in-process: HNSW, a
 payload index on ``source``, sparse vectors with the IDF modifier, a WAL. One process per shard: a
 file lock beside the shard gives the same clear message as local mode.
 """
@@ -119,6 +119,11 @@ class EdgeStore:
                 yield Chunk.from_payload(record.payload or {})
             if offset is None:
                 return
+
+    def optimize(self) -> None:
+        """Merge segments and build HNSW where the optimizer plans it (blocks until done)."""
+        if self._shard is not None:
+            self._shard.optimize()
 
     def chunk_sources(self) -> dict[str, str]:
         return {c.chunk_id: c.source for c in self.iter_chunks()}

@@ -115,6 +115,29 @@ class QdrantStore:
             if offset is None:
                 break
 
+    def iter_points(
+        self, batch: int = 512
+    ) -> Iterator[tuple[list[Chunk], np.ndarray, list[models.SparseVector] | None]]:
+        """Every point with its vectors, a batch at a time (for copying to another engine)."""
+        offset = None
+        while self.exists():
+            records, offset = self.client.scroll(
+                self.name, limit=batch, offset=offset, with_payload=True, with_vectors=True
+            )
+            if records:
+                vectors = [r.vector for r in records if isinstance(r.vector, dict)]
+                sparse = [v.get(SPARSE) for v in vectors]
+                yield (
+                    [Chunk.from_payload(r.payload or {}) for r in records],
+                    np.asarray([v[DENSE] for v in vectors], dtype=np.float32),
+                    sparse if all(isinstance(s, models.SparseVector) for s in sparse) else None,
+                )
+            if offset is None:
+                return
+
+    def optimize(self) -> None:
+        """Nothing to do: a server optimizes by itself, local mode has no index to build."""
+
     def chunk_sources(self, batch: int = 2048) -> dict[str, str]:
         """``chunk_id -> source`` for every point (reads two payload fields only)."""
         found: dict[str, str] = {}

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 from qdrant_client import models
 
-from studyrag.settings import Settings, StoreEngine
+from studyrag.settings import LexicalBackend, Settings, StoreEngine
 from studyrag.types import Chunk
 
 
@@ -45,6 +46,7 @@ class ChunkStore(Protocol):
         candidates: int,
         sources: set[str] | None = None,
     ) -> tuple[list[tuple[Chunk, float]], list[tuple[Chunk, float]]]: ...
+    def optimize(self) -> None: ...
     def close(self) -> None: ...
 
 
@@ -59,6 +61,15 @@ def open_store(settings: Settings, dim: int) -> ChunkStore:
     return QdrantStore(open_client(settings), settings, dim)
 
 
+def store_engine_name(settings: Settings) -> str:
+    """The engine that holds the index, in words."""
+    if settings.qdrant_url:
+        return "Qdrant server"
+    if settings.engine is StoreEngine.EDGE:
+        return "Qdrant Edge (embedded)"
+    return "qdrant-client local mode (embedded)"
+
+
 def store_location(settings: Settings) -> str:
     """Where the index lives, for `studyrag status` and the sidebar."""
     if settings.qdrant_url:
@@ -66,3 +77,35 @@ def store_location(settings: Settings) -> str:
     if settings.engine is StoreEngine.EDGE:
         return str(settings.data_dir / "edge" / settings.collection_name)
     return str(settings.qdrant_path)
+
+
+@dataclass(frozen=True)
+class LexicalChoice:
+    """Which lexical path runs for an index of a given size, and why (`studyrag status`)."""
+
+    backend: LexicalBackend
+    reason: str
+
+    @property
+    def in_engine(self) -> bool:
+        return self.backend is LexicalBackend.QDRANT_SPARSE
+
+
+def choose_lexical(settings: Settings, chunks: int) -> LexicalChoice:
+    """The lexical path for ``chunks`` chunks: as set, or `auto` by engine and corpus size."""
+    if settings.lexical_backend is not LexicalBackend.AUTO:
+        return LexicalChoice(settings.lexical_backend, "set by STUDYRAG_LEXICAL_BACKEND")
+    if settings.qdrant_url is None and settings.engine is StoreEngine.LOCAL:
+        return LexicalChoice(
+            LexicalBackend.SIDECAR,
+            "local mode scores sparse vectors in Python, slower than the sidecar at every size",
+        )
+    limit = settings.lexical_switch_chunks
+    if chunks <= limit:
+        return LexicalChoice(
+            LexicalBackend.SIDECAR, f"{chunks:,} chunks, at most {limit:,}: rank-bm25 in memory"
+        )
+    return LexicalChoice(
+        LexicalBackend.QDRANT_SPARSE,
+        f"{chunks:,} chunks, over {limit:,}: the engine's sparse index (less time and memory)",
+    )
