@@ -210,7 +210,14 @@ class Ingestor:
         if new_chunks:
             progress(f"embedding {len(new_chunks)} chunks", 0.1)
             texts = [c.index_text for c in new_chunks]
-            vectors = self._embed(texts, progress)
+            floor = self.settings.embed_int8_min_chunks
+            bulk = self.embedder.has_bulk_path and 0 <= floor <= len(texts)
+            if bulk:
+                report.notes.append(
+                    f"{len(texts)} chunks to embed: {self.embedder.name}'s INT8 export runs them "
+                    f"(from {floor} chunks; STUDYRAG_EMBED_INT8_MIN_CHUNKS)"
+                )
+            vectors = self._embed(texts, progress, bulk)
             sparse = [self.sparse.document(t) for t in texts]
             for begin in range(0, len(new_chunks), _WRITE_BATCH):
                 end = begin + _WRITE_BATCH
@@ -270,7 +277,7 @@ class Ingestor:
             self.store.delete_chunks(stray)
             report.notes.append(f"removed {len(stray)} chunks left by an interrupted ingest")
 
-    def _embed(self, texts: list[str], progress: Progress):
+    def _embed(self, texts: list[str], progress: Progress, bulk: bool):
         import numpy as np
 
         batch = self.settings.embed_batch_size * 4
@@ -278,7 +285,7 @@ class Ingestor:
         for begin in range(0, len(texts), batch):
             parts.append(
                 self.embedder.embed_documents(
-                    texts[begin : begin + batch], self.settings.embed_batch_size
+                    texts[begin : begin + batch], self.settings.embed_batch_size, bulk
                 )
             )
             progress(

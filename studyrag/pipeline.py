@@ -74,7 +74,10 @@ class StudyPipeline:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.embedder = load_embedder(settings.embedding_model)
+        self.embedder = load_embedder(
+            settings.embedding_model,
+            settings.models_dir if settings.embed_int8_min_chunks >= 0 else None,
+        )
         self.analyzer = LexicalAnalyzer()
         self.store = open_store(settings, self.embedder.dim)
         self.notes: list[str] = []

@@ -87,6 +87,13 @@ class Settings(BaseSettings):
     lexical_switch_chunks: int = Field(20_000, ge=0)
     sparse_avgdl: float = Field(120.0, gt=0)  # BM25 length normalisation of sparse vectors
     embed_batch_size: int = Field(32, ge=1, le=512)
+    # An ingest that embeds at least this many chunks runs MiniLM's INT8 ONNX export: ~2x the
+    # chunks/s, mean cosine 0.992 to fp32, but one gold question fewer at rank 1 and one more
+    # refusal, so a study-sized corpus keeps fp32 (BENCHMARKS.md, "Ingest throughput").
+    # 0: always; -1: never.
+    embed_int8_min_chunks: int = Field(2000, ge=-1)
+    # Models derived from the packaged ones (the INT8 export), shared by every data folder.
+    models_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "studyrag" / "models")
 
     # Ingestion.
     max_file_mb: float = Field(20.0, gt=0)

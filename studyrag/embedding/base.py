@@ -16,10 +16,17 @@ class Embedder(ABC):
     dim: int
     max_tokens: int
     tokenizer: Tokenizer
+    has_bulk_path: bool = False  # embed_documents(bulk=True) is faster (and a little coarser)
 
     @abstractmethod
-    def embed_documents(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        """Encode passages; returns an ``(n, dim)`` float32 array of unit vectors."""
+    def embed_documents(
+        self, texts: Sequence[str], batch_size: int = 32, bulk: bool = False
+    ) -> np.ndarray:
+        """Encode passages; returns an ``(n, dim)`` float32 array of unit vectors.
+
+        ``bulk``: part of a large ingest, where an embedder may trade a little precision for
+        throughput (MiniLM: its INT8 export).
+        """
 
     @abstractmethod
     def embed_query(self, text: str) -> np.ndarray:

@@ -58,7 +58,9 @@ class BgeOnnxEmbedder(Embedder):
             out[batch] = hidden[:, 0, :]
         return normalize_rows(out)
 
-    def embed_documents(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+    def embed_documents(
+        self, texts: Sequence[str], batch_size: int = 32, bulk: bool = False
+    ) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return self._encode(list(texts), batch_size)

