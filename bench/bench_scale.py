@@ -1,16 +1,22 @@
-"""Scaling benchmark: synthetic corpora of N chunks, sidecar vs Qdrant sparse-vector lexical path.
+"""Scaling benchmark: both embedded engines side by side on synthetic corpora of N chunks.
 
-Usage: python bench/bench_scale.py [--sizes 1000 10000 100000] [--queries 40]
-Each size runs in its own subprocess (clean peak memory). Generated text, nothing downloaded.
-Prints a Markdown table: ingest throughput, peak RSS, index size on disk, and warm query latency
-p50/p95 per stage for each lexical backend (hybrid retrieval, no rerank: rerank cost does not grow
-with the corpus).
+Usage: python bench/bench_scale.py [--sizes 1000 10000 100000] [--engines edge local]
+       [--queries 40] [--vectors-only 300000]
+
+For each size and engine: one child process ingests (chunks/s, its peak RSS, size on disk), then
+one child per lexical path (rank-bm25 sidecar, the engine's sparse vectors) runs warm hybrid
+queries without rerank (rerank cost does not grow with the corpus) and reports p50/p95 per stage
+and its own peak RSS; `auto` marks the path the settings would choose at that size.
+`--vectors-only N` adds an engine-only row: N random 384-d vectors and sparse vectors written
+straight into an Edge shard (no embedding), then dense, sparse and both-in-one-batch queries.
+Generated data, nothing downloaded; each measurement in its own process for a clean peak memory.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import shutil
@@ -110,93 +116,229 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
 
 
-def run_size(size: int, queries: int, model: str) -> dict[str, object]:
-    """Runs inside a child process: ingest, then query both lexical backends."""
-    from studyrag.pipeline import StudyPipeline
-    from studyrag.settings import LexicalBackend, RetrievalMode, Settings
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    work = Path(tempfile.mkdtemp(prefix=f"studyrag-scale-{size}-"))
-    try:
-        corpus = work / "corpus"
-        corpus.mkdir()
-        write_corpus(corpus, size)
-        settings = Settings(data_dir=work / "data", corpus_dir=corpus, embedding_model=model)
-        with StudyPipeline(settings) as pipeline:
-            begin = time.perf_counter()
-            report = pipeline.ingest()
-            ingest_s = time.perf_counter() - begin
-        rng = random.Random(11)
-        questions = [
-            f"how does {rng.choice(TOPICS)} affect {rng.choice(TOPICS)}" for _ in range(queries)
+
+def disk_mb(folder: Path) -> float:
+    """Blocks in use (Edge preallocates WAL segments as sparse files)."""
+    return sum(f.stat().st_blocks * 512 for f in folder.rglob("*") if f.is_file()) / 2**20
+
+
+def settings_for(work: Path, engine: str, model: str, **extra: object):
+    from studyrag.settings import Settings
+
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=work / "data",
+        corpus_dir=work / "corpus",
+        embedding_model=model,
+        engine=engine,
+        **extra,
+    )
+
+
+def child_ingest(work: Path, size: int, engine: str, model: str) -> dict[str, object]:
+    """Write the corpus and ingest it with one engine."""
+    from studyrag.pipeline import StudyPipeline
+
+    corpus = work / "corpus"
+    corpus.mkdir(parents=True)
+    write_corpus(corpus, size)
+    with StudyPipeline(settings_for(work, engine, model)) as pipeline:
+        begin = time.perf_counter()
+        report = pipeline.ingest()
+        seconds = time.perf_counter() - begin
+        lexical = pipeline.lexical_choice().backend.value
+    return {
+        "chunks": report.chunks_total,
+        "ingest_s": seconds,
+        "chunks_per_s": report.chunks_total / seconds,
+        "ingest_rss_mb": peak_rss_mb(),
+        "disk_mb": disk_mb(work / "data"),
+        "auto": lexical,
+    }
+
+
+def child_query(work: Path, engine: str, lexical: str, model: str, queries: int) -> dict:
+    """Warm hybrid queries (no rerank) on one lexical path."""
+    from studyrag.pipeline import StudyPipeline
+    from studyrag.settings import RetrievalMode
+
+    rng = random.Random(11)
+    questions = [
+        f"how does {rng.choice(TOPICS)} affect {rng.choice(TOPICS)}" for _ in range(queries)
+    ]
+    settings = settings_for(work, engine, model, lexical_backend=lexical)
+    with StudyPipeline(settings) as pipeline:
+        begin = time.perf_counter()
+        pipeline.search("warm up the retriever", mode=RetrievalMode.HYBRID)
+        first = time.perf_counter() - begin
+        timings: dict[str, list[float]] = {}
+        for question in questions:
+            result = pipeline.search(question, top_k=10, mode=RetrievalMode.HYBRID)
+            stages = dict(result.timings_ms)
+            stages["search"] = stages["total"] - stages.get("embed", 0.0)
+            for stage, ms in stages.items():
+                timings.setdefault(stage, []).append(ms)
+    return {
+        "first_query_s": first,
+        "rss_mb": peak_rss_mb(),
+        **{s: (percentile(v, 0.5), percentile(v, 0.95)) for s, v in timings.items()},
+    }
+
+
+def child_vectors(work: Path, count: int, queries: int) -> dict[str, object]:
+    """Engine only: random vectors straight into an Edge shard, then timed queries."""
+    import numpy as np
+    from qdrant_client import models
+
+    from studyrag.index.edge_store import EdgeStore
+    from studyrag.types import Chunk
+
+    rng = np.random.default_rng(5)
+    store = EdgeStore(settings_for(work, "edge", "minilm"), 384)
+    store.ensure_collection()
+    begin = time.perf_counter()
+    batch = 5000
+    for start in range(0, count, batch):
+        n = min(batch, count - start)
+        vectors = rng.standard_normal((n, 384)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        chunks = [
+            Chunk(
+                f"doc{(start + i) // 100:05d}.txt#{start + i}",
+                f"doc{(start + i) // 100:05d}.txt",
+                f"synthetic passage {start + i}",
+                0,
+                0,
+            )
+            for i in range(n)
         ]
-        out: dict[str, object] = {
-            "size": size,
-            "chunks": report.chunks_total,
-            "ingest_s": ingest_s,
-            "chunks_per_s": report.chunks_total / ingest_s,
-            "disk_mb": sum(f.stat().st_size for f in (work / "data").rglob("*") if f.is_file())
-            / 2**20,
-        }
-        for backend in LexicalBackend:
-            with StudyPipeline(settings.model_copy(update={"lexical_backend": backend})) as p:
-                begin = time.perf_counter()
-                p.search("warm up the retriever", mode=RetrievalMode.HYBRID)
-                open_s = time.perf_counter() - begin
-                timings: dict[str, list[float]] = {}
-                for question in questions:
-                    result = p.search(question, top_k=10, mode=RetrievalMode.HYBRID)
-                    for stage, ms in result.timings_ms.items():
-                        timings.setdefault(stage, []).append(ms)
-            out[backend.value] = {
-                "first_query_s": open_s,
-                **{s: (percentile(v, 0.5), percentile(v, 0.95)) for s, v in timings.items()},
-            }
-        out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        return out
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        sparse = [
+            models.SparseVector(
+                indices=sorted(rng.choice(50_000, 30, replace=False).tolist()),
+                values=rng.random(30).tolist(),
+            )
+            for _ in range(n)
+        ]
+        store.upsert(chunks, vectors, sparse, batch_size=1000)
+    write_s = time.perf_counter() - begin
+    begin = time.perf_counter()
+    store.optimize()
+    optimize_s = time.perf_counter() - begin
+    timings: dict[str, list[float]] = {"dense": [], "bm25": [], "dense+bm25": []}
+    for _ in range(queries + 1):
+        query = rng.standard_normal(384).astype(np.float32)
+        query /= np.linalg.norm(query)
+        sparse = models.SparseVector(
+            indices=sorted(rng.choice(50_000, 6, replace=False).tolist()), values=[1.0] * 6
+        )
+        begin = time.perf_counter()
+        store.search_dense(query, 40)
+        timings["dense"].append((time.perf_counter() - begin) * 1000)
+        begin = time.perf_counter()
+        store.search_sparse(sparse, 40)
+        timings["bm25"].append((time.perf_counter() - begin) * 1000)
+        begin = time.perf_counter()
+        store.search_both(query, sparse, 40)
+        timings["dense+bm25"].append((time.perf_counter() - begin) * 1000)
+    store.close()
+    return {
+        "count": count,
+        "write_s": write_s,
+        "optimize_s": optimize_s,
+        "rss_mb": peak_rss_mb(),
+        "disk_mb": disk_mb(work / "data"),
+        **{s: (percentile(v[1:], 0.5), percentile(v[1:], 0.95)) for s, v in timings.items()},
+    }
+
+
+def run_child(*args: str) -> dict | None:
+    """One measurement in a fresh interpreter; its JSON result, or None (the error is printed)."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", *args], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        print(f"child {args} failed:\n{done.stderr[-2000:]}", file=sys.stderr, flush=True)
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+STAGES = ("embed", "dense", "bm25", "dense+bm25", "fusion", "search", "total")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10_000, 100_000])
+    parser.add_argument("--engines", nargs="+", default=["edge", "local"])
     parser.add_argument("--queries", type=int, default=40)
     parser.add_argument("--model", default="minilm")
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--vectors-only", type=int, default=0)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(run_size(args.child, args.queries, args.model)))
+        kind, work, *rest = args.child
+        if kind == "ingest":
+            out = child_ingest(Path(work), int(rest[0]), rest[1], args.model)
+        elif kind == "query":
+            out = child_query(Path(work), rest[0], rest[1], args.model, args.queries)
+        else:
+            out = child_vectors(Path(work), int(rest[0]), args.queries)
+        print(json.dumps(out))
         return
-    # Rows print as each size finishes: a run stopped early keeps what it measured.
+    # Rows print as each measurement finishes: a run stopped early keeps what it measured.
     print(
-        "| chunks | ingest | chunks/s | peak RSS | on disk | lexical path | first query | "
-        "embed p50/p95 | dense p50/p95 | bm25 p50/p95 | fusion p50/p95 | total p50/p95 |"
+        "| chunks | engine | ingest | chunks/s | ingest peak RSS | on disk | lexical path | "
+        "query peak RSS | first query | " + " | ".join(f"{s} p50/p95" for s in STAGES) + " |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|", flush=True)
+    print("|" + "---|" * (9 + len(STAGES)), flush=True)
     for size in args.sizes:
-        command = [sys.executable, __file__, "--child", str(size), "--queries", str(args.queries)]
-        done = subprocess.run([*command, "--model", args.model], capture_output=True, text=True)
-        if done.returncode != 0:
-            print(f"size {size} failed:\n{done.stderr[-2000:]}", file=sys.stderr)
-            continue
-        print(table_rows(json.loads(done.stdout.strip().splitlines()[-1])), flush=True)
+        for engine in args.engines:
+            work = Path(tempfile.mkdtemp(prefix=f"studyrag-scale-{size}-{engine}-"))
+            try:
+                ingest = run_child("ingest", str(work), str(size), engine)
+                if ingest is None:
+                    continue
+                for lexical in ("sidecar", "qdrant-sparse"):
+                    query = run_child("query", str(work), engine, lexical)
+                    if query is not None:
+                        print(table_row(ingest, engine, lexical, query), flush=True)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+    if args.vectors_only:
+        work = Path(tempfile.mkdtemp(prefix="studyrag-scale-vectors-"))
+        try:
+            row = run_child("vectors", str(work), str(args.vectors_only))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        if row:
+            print()
+            print(
+                "| vectors (engine only, Edge) | write | optimize (HNSW) | peak RSS | on disk | "
+                "dense p50/p95 | sparse p50/p95 | dense+sparse batch p50/p95 |"
+            )
+            print("|---|---|---|---|---|---|---|---|")
+            cells = " | ".join(
+                "{:.1f} / {:.1f} ms".format(*row[s]) for s in ("dense", "bm25", "dense+bm25")
+            )
+            print(
+                f"| {row['count']:,} | {row['write_s']:.0f} s | {row['optimize_s']:.0f} s | "
+                f"{row['rss_mb']:.0f} MB | {row['disk_mb']:.0f} MB | {cells} |"
+            )
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
 
 
-def table_rows(row: dict[str, Any]) -> str:
-    """One Markdown row per lexical path for one corpus size."""
-    lines = []
-    for backend in ("sidecar", "qdrant-sparse"):
-        stages = row[backend]
-        cells = [
-            "{:.1f} / {:.1f} ms".format(*stages[s]) if s in stages else "-"
-            for s in ("embed", "dense", "bm25", "fusion", "total")
-        ]
-        lines.append(
-            f"| {row['chunks']:,} | {row['ingest_s']:.0f} s | {row['chunks_per_s']:.0f} | "
-            f"{row['peak_rss_mb']:.0f} MB | {row['disk_mb']:.0f} MB | {backend} | "
-            f"{stages['first_query_s']:.1f} s | " + " | ".join(cells) + " |"
-        )
-    return "\n".join(lines)
+def table_row(ingest: dict[str, Any], engine: str, lexical: str, query: dict[str, Any]) -> str:
+    """One Markdown row: one corpus size, one engine, one lexical path."""
+    cells = ["{:.1f} / {:.1f} ms".format(*query[s]) if s in query else "-" for s in STAGES]
+    chosen = " (auto)" if ingest["auto"] == lexical else ""
+    return (
+        f"| {ingest['chunks']:,} | {engine} | {ingest['ingest_s']:.0f} s | "
+        f"{ingest['chunks_per_s']:.0f} | {ingest['ingest_rss_mb']:.0f} MB | "
+        f"{ingest['disk_mb']:.0f} MB | {lexical}{chosen} | {query['rss_mb']:.0f} MB | "
+        f"{query['first_query_s']:.1f} s | " + " | ".join(cells) + " |"
+    )
 
 
 if __name__ == "__main__":

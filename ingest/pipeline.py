@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from filelock import FileLock, Timeout
 
 from studyrag.embedding import Embedder
@@ -38,7 +39,7 @@ from studyrag.settings import Settings
 from studyrag.types import Chunk, StudyragError
 
 CHUNKER_VERSION = "structure-1"
-_WRITE_BATCH = 128
+_WRITE_BATCH = 256
 Progress = Callable[[str, float], None]
 
 
@@ -208,21 +209,14 @@ class Ingestor:
             manifest.sidecar_fingerprint = ""
             manifest.save(manifest_path(self.settings))
         if new_chunks:
-            progress(f"embedding {len(new_chunks)} chunks", 0.1)
-            texts = [c.index_text for c in new_chunks]
             floor = self.settings.embed_int8_min_chunks
-            bulk = self.embedder.has_bulk_path and 0 <= floor <= len(texts)
+            bulk = self.embedder.has_bulk_path and 0 <= floor <= len(new_chunks)
             if bulk:
                 report.notes.append(
-                    f"{len(texts)} chunks to embed: {self.embedder.name}'s INT8 export runs them "
-                    f"(from {floor} chunks; STUDYRAG_EMBED_INT8_MIN_CHUNKS)"
+                    f"{len(new_chunks)} chunks to embed: {self.embedder.name}'s INT8 export runs "
+                    f"them (from {floor} chunks; STUDYRAG_EMBED_INT8_MIN_CHUNKS)"
                 )
-            vectors = self._embed(texts, progress, bulk)
-            sparse = [self.sparse.document(t) for t in texts]
-            for begin in range(0, len(new_chunks), _WRITE_BATCH):
-                end = begin + _WRITE_BATCH
-                self.store.upsert(new_chunks[begin:end], vectors[begin:end], sparse[begin:end])
-                progress(f"wrote {min(end, len(new_chunks))}/{len(new_chunks)} chunks", 0.9)
+            self._write(new_chunks, progress, bulk)
         report.chunks_written = len(new_chunks)
 
         now = time.time()
@@ -277,22 +271,31 @@ class Ingestor:
             self.store.delete_chunks(stray)
             report.notes.append(f"removed {len(stray)} chunks left by an interrupted ingest")
 
-    def _embed(self, texts: list[str], progress: Progress, bulk: bool):
-        import numpy as np
+    def _write(self, chunks: list[Chunk], progress: Progress, bulk: bool) -> None:
+        """Embed, sparse-encode and upsert a slice at a time: the next slice embeds in a worker
+        thread (onnxruntime and torch release the GIL) while this one is encoded and written,
+        and only one slice's vectors are held at a time."""
+        from concurrent.futures import ThreadPoolExecutor
 
-        batch = self.settings.embed_batch_size * 4
-        parts = []
-        for begin in range(0, len(texts), batch):
-            parts.append(
-                self.embedder.embed_documents(
-                    texts[begin : begin + batch], self.settings.embed_batch_size, bulk
-                )
-            )
-            progress(
-                f"embedded {min(begin + batch, len(texts))}/{len(texts)} chunks",
-                0.1 + 0.85 * min(begin + batch, len(texts)) / len(texts),
-            )
-        return np.concatenate(parts) if parts else np.zeros((0, self.embedder.dim), np.float32)
+        def embed(part: list[Chunk]) -> np.ndarray:
+            texts = [c.index_text for c in part]
+            return self.embedder.embed_documents(texts, self.settings.embed_batch_size, bulk)
+
+        slices = [chunks[i : i + _WRITE_BATCH] for i in range(0, len(chunks), _WRITE_BATCH)]
+        done = 0
+        progress(f"embedding {len(chunks)} chunks", 0.1)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="studyrag-embed") as pool:
+            pending = pool.submit(embed, slices[0])
+            for index, part in enumerate(slices):
+                vectors = pending.result()
+                if index + 1 < len(slices):
+                    pending = pool.submit(embed, slices[index + 1])
+                fraction = 0.1 + 0.85 * (done + len(part)) / len(chunks)
+                progress(f"embedded {done + len(part)}/{len(chunks)} chunks", fraction)
+                sparse = [self.sparse.document(c.index_text) for c in part]
+                self.store.upsert(part, vectors, sparse)
+                done += len(part)
+                progress(f"wrote {done}/{len(chunks)} chunks", fraction)
 
     def _sync_sidecar(self, manifest: Manifest, report: IngestReport) -> str:
         """Rebuild the sidecar when the collection changed or the sidecar is stale or damaged;

@@ -201,7 +201,7 @@ class HybridRetriever:
         )
         found.add(dense_hits, found.dense, found.dense_scores)
         found.add(sparse_hits, found.lexical, found.lexical_scores)
-        timings["dense"] = _ms(begin)  # dense + sparse, one Qdrant round trip
+        timings["dense+bm25"] = _ms(begin)  # one engine round trip
         return found
 
 

@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     lexical_backend: LexicalBackend = LexicalBackend.AUTO
     # Past this many chunks `auto` moves BM25 from the sidecar into the engine (BENCHMARKS.md,
     # "Qdrant Edge"): the sidecar's time and memory grow with the corpus, the engine's do not.
-    lexical_switch_chunks: int = Field(20_000, ge=0)
+    lexical_switch_chunks: int = Field(10_000, ge=0)
     sparse_avgdl: float = Field(120.0, gt=0)  # BM25 length normalisation of sparse vectors
     embed_batch_size: int = Field(32, ge=1, le=512)
     # An ingest that embeds at least this many chunks runs MiniLM's INT8 ONNX export: ~2x the

@@ -1,8 +1,9 @@
 """An INT8 ONNX copy of a packaged sentence-transformers BERT model, built once, offline.
 
 Ingest is bound by embedding. Exported from the packaged weights (nothing downloaded) and
-quantized per channel (dynamic, MatMul weights only), MiniLM embeds ~2x faster on 2 cores with
-mean cosine 0.992 to the fp32 vectors; per-tensor quantization lost too much (0.938).
+quantized per channel (dynamic, MatMul only), MiniLM embeds ~2.4x faster on 2 cores than
+sentence-transformers (192 against 81 chunks/s on 77-token chunks) with mean cosine 0.992 to the
+fp32 vectors; per-tensor quantization lost too much (0.938).
 BENCHMARKS.md, "Ingest throughput", has the figures. The export needs torch once; after that
 ingest runs onnxruntime only.
 """
@@ -15,7 +16,7 @@ import warnings
 from pathlib import Path
 
 # Bump when the export recipe changes: old files are then ignored and rebuilt.
-EXPORT_VERSION = "1"
+EXPORT_VERSION = "2"
 
 
 def int8_model_path(model_dir: Path, cache_dir: Path, name: str) -> Path:
@@ -62,7 +63,12 @@ def _export_fp32(model_dir: Path, out: Path) -> None:
             mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(mean, dim=-1)
 
-    model = _Pooled(AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval())
+    # Eager attention exports as plain MatMul/Softmax, which quantizes and runs 18% faster on
+    # onnxruntime than the SDPA graph (192 against 162 chunks/s, same cosine to fp32).
+    encoder = AutoModel.from_pretrained(
+        str(model_dir), local_files_only=True, attn_implementation="eager"
+    )
+    model = _Pooled(encoder.eval())
     example = torch.ones(2, 8, dtype=torch.long)
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation and tracer notes

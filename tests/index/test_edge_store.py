@@ -153,6 +153,8 @@ def test_an_index_of_the_previous_version_migrates_without_re_embedding(tmp_path
         expected = [h.chunk.chunk_id for h in pipeline.search("What is LoRA?").hits]
     progress = data / old.quiz_db_name
     progress.write_bytes(b"quiz progress stays")
+    feedback = data / "feedback.jsonl"
+    feedback.write_text('{"vote": "up"}\n')
 
     new = make_settings(data)
     with StudyPipeline(new) as pipeline:
@@ -169,6 +171,7 @@ def test_an_index_of_the_previous_version_migrates_without_re_embedding(tmp_path
         assert any("delete it when you like" in n for n in status.notes)
         assert not any("migrated" in n for n in pipeline.ingest([source]).notes)
     assert progress.read_bytes() == b"quiz progress stays"
+    assert feedback.read_text() == '{"vote": "up"}\n'
     assert (old.qdrant_path / "collection" / old.collection_name).exists()
     assert old.manifest_path.exists()
 

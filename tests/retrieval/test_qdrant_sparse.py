@@ -1,4 +1,5 @@
-"""The scale-out path (sparse vectors, both lists in one Qdrant round trip) against local mode."""
+"""The in-engine lexical path (sparse vectors, both lists in one engine call) on Qdrant Edge and on
+qdrant-client local mode, which stands in for a Qdrant server (the same client API)."""
 
 from __future__ import annotations
 
@@ -11,18 +12,23 @@ from studyrag.eval.gold import load_gold
 from studyrag.eval.retrieval_eval import evaluate
 from studyrag.index.qdrant_store import open_client
 from studyrag.pipeline import StudyPipeline
-from studyrag.settings import FusionMethod, LexicalBackend, RetrievalMode
+from studyrag.settings import FusionMethod, LexicalBackend, RetrievalMode, StoreEngine
 from tests.conftest import CORPUS, GOLD, make_settings
 
 
-@pytest.fixture(scope="module")
-def sparse_pipeline(corpus_index_dir, tmp_path_factory):
+@pytest.fixture(scope="module", params=[StoreEngine.EDGE, StoreEngine.LOCAL])
+def sparse_pipeline(request, corpus_index_dir, tmp_path_factory):
     import shutil
 
     data = tmp_path_factory.mktemp("sparse") / "data"
-    shutil.copytree(corpus_index_dir, data)
-    settings = make_settings(data, lexical_backend=LexicalBackend.QDRANT_SPARSE)
+    if request.param is StoreEngine.EDGE:
+        shutil.copytree(corpus_index_dir, data)
+    settings = make_settings(
+        data, engine=request.param, lexical_backend=LexicalBackend.QDRANT_SPARSE
+    )
     with StudyPipeline(settings) as pipeline:
+        if request.param is StoreEngine.LOCAL:
+            pipeline.ingest()
         yield pipeline
 
 
