@@ -28,6 +28,7 @@ from studyrag.eval.answers import (
 )
 from studyrag.eval.calibrate_refusal import Question, calibration_questions
 from studyrag.eval.gold import load_gold
+from studyrag.eval.metrics import percentile
 from studyrag.pipeline import StudyPipeline
 from studyrag.settings import GeneratorBackend, Settings
 
@@ -38,13 +39,6 @@ REPO = Path(__file__).resolve().parents[1]
 class Outcome:
     question: Question
     refused: bool
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..1)."""
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def refusal_rows(outcomes: Sequence[Outcome]) -> list[str]:
@@ -67,10 +61,10 @@ def refusal_rows(outcomes: Sequence[Outcome]) -> list[str]:
 
 def latency_rows(totals: Sequence[float], generate: Sequence[float]) -> list[str]:
     return [
-        f"| extractive answer latency p50 / p95 (end to end) | {percentile(totals, 0.5):.0f} / "
-        f"{percentile(totals, 0.95):.0f} ms |",
+        f"| extractive answer latency p50 / p95 (end to end) | {percentile(totals, 50):.0f} / "
+        f"{percentile(totals, 95):.0f} ms |",
         "| of which `generate` (composing; the unit scores come from the rerank) p50 / p95 | "
-        f"{percentile(generate, 0.5):.0f} / {percentile(generate, 0.95):.0f} ms |",
+        f"{percentile(generate, 50):.0f} / {percentile(generate, 95):.0f} ms |",
     ]
 
 

@@ -20,6 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from studyrag.eval.gold import GoldQuestion, load_gold
+from studyrag.eval.metrics import percentile
 from studyrag.eval.retrieval_eval import RetrievalReport, evaluate
 from studyrag.pipeline import StudyPipeline
 from studyrag.retrieval.hybrid import SearchOptions
@@ -34,14 +35,6 @@ from studyrag.settings import (
 REPO = Path(__file__).resolve().parents[1]
 STAGES = ("embed", "dense", "bm25", "fusion", "rerank", "total")
 DEPTH = 10
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def configurations(pipeline: StudyPipeline) -> list[tuple[str, SearchOptions]]:
@@ -79,7 +72,7 @@ def latency_row(model: str, label: str, report: RetrievalReport) -> str:
     for stage in STAGES:
         values = [q.timings_ms[stage] for q in report.scores if stage in q.timings_ms]
         cells.append(
-            f"{percentile(values, 0.5):.1f} / {percentile(values, 0.95):.1f}" if values else "-"
+            f"{percentile(values, 50):.1f} / {percentile(values, 95):.1f}" if values else "-"
         )
     return f"| {model} | {label} | " + " | ".join(cells) + " |"
 

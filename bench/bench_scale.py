@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from studyrag.eval.metrics import percentile
+
 TOPICS = [
     "attention",
     "cache",
@@ -111,11 +113,6 @@ def write_corpus(folder: Path, chunks: int, seed: int = 7) -> None:
         (folder / f"doc{file_index // QUESTIONS_PER_FILE:05d}.txt").write_text("".join(lines))
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
-
-
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -184,7 +181,7 @@ def child_query(work: Path, engine: str, lexical: str, model: str, queries: int)
     return {
         "first_query_s": first,
         "rss_mb": peak_rss_mb(),
-        **{s: (percentile(v, 0.5), percentile(v, 0.95)) for s, v in timings.items()},
+        **{s: (percentile(v, 50), percentile(v, 95)) for s, v in timings.items()},
     }
 
 
@@ -250,7 +247,7 @@ def child_vectors(work: Path, count: int, queries: int) -> dict[str, object]:
         "optimize_s": optimize_s,
         "rss_mb": peak_rss_mb(),
         "disk_mb": disk_mb(work / "data"),
-        **{s: (percentile(v[1:], 0.5), percentile(v[1:], 0.95)) for s, v in timings.items()},
+        **{s: (percentile(v[1:], 50), percentile(v[1:], 95)) for s, v in timings.items()},
     }
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from studyrag.cli_support import fail, load_settings, user_errors, with_pipeline
 from studyrag.settings import RetrievalMode
 from studyrag.types import StudyragError
 
@@ -43,16 +43,7 @@ def _say(message: str) -> None:
 
 
 def _settings(**overrides: object) -> Settings:
-    from studyrag.cli import load_settings
-
     return load_settings(**overrides)
-
-
-def with_pipeline(settings: Settings, work: Callable[[StudyPipeline], T]) -> T:
-    """The CLI's pipeline runner (imported late: studyrag.cli mounts this module)."""
-    from studyrag.cli import with_pipeline as run
-
-    return run(settings, work)
 
 
 def _publish(report: Report, reports_dir: Path, enabled: bool) -> None:
@@ -67,7 +58,6 @@ def _publish(report: Report, reports_dir: Path, enabled: bool) -> None:
 
 
 def _gold(settings: Settings, path: Path, limit: int | None = None) -> list[GoldQuestion]:
-    from studyrag.cli import user_errors
     from studyrag.eval.gold import load_gold
 
     with user_errors():
@@ -129,8 +119,6 @@ def answers(
     )
 
     if split not in ("all", "dev", "heldout"):
-        from studyrag.cli import fail
-
         fail("--split must be all, dev or heldout")
     settings = _settings()
     questions = [q for q in _gold(settings, gold) if split == "all" or q.split == split]
@@ -210,7 +198,6 @@ def beir(
     report: Annotated[bool, typer.Option(help="Write a report folder.")] = True,
 ) -> None:
     """Index a BEIR dataset into its own collection; nDCG@10, Recall@100, MRR@10, latency."""
-    from studyrag.cli import user_errors
     from studyrag.eval.beir import beir_markdown, beir_report, run_beir
 
     settings = _settings()
@@ -254,7 +241,6 @@ def gate(
 
     Retrieval first, then (when configured) the answers' key facts.
     """
-    from studyrag.cli import user_errors
     from studyrag.eval import answers as answering
     from studyrag.eval import gate as gating
     from studyrag.eval.retrieval_eval import evaluate

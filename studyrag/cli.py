@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
-from studyrag.settings import EmbeddingModelName, GeneratorBackend, RetrievalMode, Settings
+from studyrag.cli_support import _State, fail, load_settings, with_pipeline
+from studyrag.eval.cli import eval_app
+from studyrag.quiz.cli import quiz_app
+from studyrag.settings import EmbeddingModelName, GeneratorBackend, RetrievalMode
 from studyrag.types import StudyragError
 
 if TYPE_CHECKING:
@@ -24,57 +24,6 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Offline study assistant: ingest a corpus, search it, get grounded answers.",
 )
-T = TypeVar("T")
-
-
-class _State:
-    overrides: dict[str, Any] = {}  # noqa: RUF012 - one CLI invocation, one state
-
-
-def fail(message: str, code: int = 2) -> None:
-    """Print one clear line on stderr and exit."""
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def load_settings(**extra: Any) -> Settings:
-    """Settings from STUDYRAG_* variables plus command-line overrides."""
-    values = {k: v for k, v in {**_State.overrides, **extra}.items() if v is not None}
-    try:
-        return Settings(**values)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
-        fail(f"invalid setting {where}: {first.get('msg')}")
-        raise  # unreachable; keeps type checkers happy
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn expected failures into one line and an exit code, never a traceback."""
-    try:
-        yield
-    except StudyragError as error:
-        fail(str(error))
-    except KeyboardInterrupt:
-        fail("interrupted; the previous index is still intact", 130)
-
-
-def open_pipeline(settings: Settings) -> StudyPipeline:
-    from studyrag.pipeline import StudyPipeline
-
-    return StudyPipeline(settings)
-
-
-def with_pipeline(settings: Settings, work: Callable[[StudyPipeline], T]) -> T:
-    """Open the pipeline, run ``work`` with it, close it; user errors exit with one line."""
-    with user_errors():
-        pipeline = open_pipeline(settings)
-        try:
-            return work(pipeline)
-        finally:
-            pipeline.close()
-    raise AssertionError("unreachable")
 
 
 @app.callback()
@@ -353,15 +302,8 @@ def serve(
     )
 
 
-def _mount_subcommands() -> None:
-    from studyrag.eval.cli import eval_app
-    from studyrag.quiz.cli import quiz_app
-
-    app.add_typer(eval_app, name="eval")
-    app.add_typer(quiz_app, name="quiz", help="Mock interviews graded against the corpus.")
-
-
-_mount_subcommands()
+app.add_typer(eval_app, name="eval")
+app.add_typer(quiz_app, name="quiz", help="Mock interviews graded against the corpus.")
 
 
 def main() -> None:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import click
 import typer
 
+from studyrag.cli_support import fail, load_settings, user_errors, with_pipeline
+
 if TYPE_CHECKING:
     from studyrag.embedding.base import Embedder
     from studyrag.quiz.bank import Question, QuestionBank
@@ -38,13 +40,10 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 # Shared plumbing --------------------------------------------------------------------------------
 def _settings() -> Settings:
-    from studyrag.cli import load_settings
-
     return load_settings()
 
 
 def _bank(settings: Settings) -> QuestionBank:
-    from studyrag.cli import user_errors
     from studyrag.quiz.bank import load_bank
 
     with user_errors():
@@ -62,7 +61,6 @@ def _embedder(name: EmbeddingModelName) -> Embedder:
 
 def _with_grader(settings: Settings, question: Question, work: Callable[[Grader], T]) -> T:
     """Run ``work`` with a grader; the index is opened only for outline questions."""
-    from studyrag.cli import user_errors, with_pipeline
     from studyrag.quiz.grader import Grader
 
     bank = _bank(settings)
@@ -74,7 +72,6 @@ def _with_grader(settings: Settings, question: Question, work: Callable[[Grader]
 
 
 def _check_difficulty(difficulty: str | None) -> str | None:
-    from studyrag.cli import fail
     from studyrag.quiz.bank import DIFFICULTIES
 
     if difficulty is None:
@@ -86,7 +83,6 @@ def _check_difficulty(difficulty: str | None) -> str | None:
 
 def _read_answer(answer: str | None, answer_file: Path | None) -> str:
     """The answer from --answer, --answer-file, or typed lines ended by an empty line."""
-    from studyrag.cli import fail
 
     if answer is not None and answer_file is not None:
         fail("give --answer or --answer-file, not both")
@@ -152,7 +148,6 @@ def list_questions(
     as_json: JsonOption = False,
 ) -> None:
     """List the question bank (with your last score)."""
-    from studyrag.cli import user_errors
     from studyrag.quiz.progress import ProgressStore
 
     settings = _settings()
@@ -179,7 +174,6 @@ def show(
     question_id: Annotated[str, typer.Argument(help="Question id (see `quiz list`).")],
 ) -> None:
     """Show a question with its model answer's key points and follow-ups."""
-    from studyrag.cli import user_errors
 
     settings = _settings()
     bank = _bank(settings)
@@ -212,7 +206,6 @@ def ask(
     as_json: JsonOption = False,
 ) -> None:
     """Pick the next question (spaced repetition), take your answer, grade it."""
-    from studyrag.cli import fail, user_errors
     from studyrag.quiz.progress import ProgressStore
 
     settings = _settings()
@@ -247,7 +240,6 @@ def ask(
 @quiz_app.command()
 def progress(as_json: JsonOption = False) -> None:
     """Per-topic scores and what is due for review."""
-    from studyrag.cli import user_errors
     from studyrag.quiz.progress import ProgressStore
 
     settings = _settings()

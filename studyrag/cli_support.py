@@ -1,0 +1,70 @@
+"""What every `studyrag` command shares: settings with command-line overrides, one-line errors,
+and the pipeline's lifetime. The root CLI and its `eval` and `quiz` groups import this module; it
+imports none of them (no cycles)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+
+from studyrag.settings import Settings
+from studyrag.types import StudyragError
+
+if TYPE_CHECKING:
+    from studyrag.pipeline import StudyPipeline
+
+T = TypeVar("T")
+
+
+class _State:
+    overrides: dict[str, Any] = {}  # noqa: RUF012 - one CLI invocation, one state
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print one clear line on stderr and exit."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def load_settings(**extra: Any) -> Settings:
+    """Settings from STUDYRAG_* variables plus command-line overrides."""
+    values = {k: v for k, v in {**_State.overrides, **extra}.items() if v is not None}
+    try:
+        return Settings(**values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
+        fail(f"invalid setting {where}: {first.get('msg')}")
+        raise  # unreachable; keeps type checkers happy
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn expected failures into one line and an exit code, never a traceback."""
+    try:
+        yield
+    except StudyragError as error:
+        fail(str(error))
+    except KeyboardInterrupt:
+        fail("interrupted; the previous index is still intact", 130)
+
+
+def open_pipeline(settings: Settings) -> StudyPipeline:
+    from studyrag.pipeline import StudyPipeline
+
+    return StudyPipeline(settings)
+
+
+def with_pipeline(settings: Settings, work: Callable[[StudyPipeline], T]) -> T:
+    """Open the pipeline, run ``work`` with it, close it; user errors exit with one line."""
+    with user_errors():
+        pipeline = open_pipeline(settings)
+        try:
+            return work(pipeline)
+        finally:
+            pipeline.close()
+    raise AssertionError("unreachable")
