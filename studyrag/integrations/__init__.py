@@ -1,0 +1,1 @@
+"""Adapters that let other frameworks use studyrag's retrieval (optional: import what you use)."""
