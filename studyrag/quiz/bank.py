@@ -22,6 +22,7 @@ from studyrag.ingest.cleaner import AlignedText, clean_text
 from studyrag.ingest.loaders import SkipFile, discover, load_document
 from studyrag.quiz.keypoints import KeyPoint, extract_key_points
 from studyrag.types import StudyragError
+from studyrag.units import BULLET
 
 DIFFICULTIES = ("Easy", "Medium", "Hard")
 GENERAL_TOPIC = "General"
@@ -32,7 +33,6 @@ _DIFFICULTY_LINE = re.compile(
 )
 _ANSWER_MARKER = re.compile(r"^\W*(?:expected\s+|model\s+)?answer(?:\s+framework)?\W*$", re.I)
 _FOLLOW_UPS = re.compile(r"^\W*follow[- ]?ups?\W*$", re.I)
-_BULLET = re.compile(r"^\s*(?:[•\-*–·▪◦]|\d{1,2}[.)])\s+")
 _TOPIC_PREFIX = re.compile(
     r"^(?:(?:category|section|part|chapter|module|day)\s+\d+\s*[:.\-\u2013\u2014]*|\d{1,2}[.)])\s*",
     re.I,
@@ -112,7 +112,7 @@ class Question:
 # Line classification ----------------------------------------------------------------------------
 def strip_bullet(text: str) -> str:
     """A line without its bullet or list number and surrounding Markdown emphasis."""
-    return _BULLET.sub("", text, count=1).replace("**", "").strip()
+    return BULLET.sub("", text, count=1).replace("**", "").strip()
 
 
 def is_section_heading(text: str) -> bool:
@@ -123,7 +123,7 @@ def is_section_heading(text: str) -> bool:
     without separators (``Single GPUBaselineLow``) and slash lists are not headings.
     """
     stripped = text.strip()
-    if not 0 < len(stripped) <= 60 or stripped[-1] in ".?:!,;)*" or _BULLET.match(text):
+    if not 0 < len(stripped) <= 60 or stripped[-1] in ".?:!,;)*" or BULLET.match(text):
         return False
     if any(mark in stripped for mark in (":", "|", "/", "=", "\t", "**")):
         return False
@@ -193,7 +193,7 @@ def _qa_parts(block: Block) -> _Parsed:
     split = next((i for i, line in enumerate(answer) if _FOLLOW_UPS.match(line.text)), None)
     if split is not None:
         for line in answer[split + 1 :]:
-            if not (_BULLET.match(line.text) or line.text.strip().endswith("?")):
+            if not (BULLET.match(line.text) or line.text.strip().endswith("?")):
                 break
             follow_ups.append(strip_bullet(line.text))
         answer = answer[:split]

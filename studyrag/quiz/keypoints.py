@@ -15,10 +15,10 @@ from typing import Any
 
 from studyrag.ingest.chunker import Line, split_lines
 from studyrag.ingest.cleaner import AlignedText
+from studyrag.units import BULLET
 
 MAX_POINT_CHARS = 350
 MIN_POINT_WORDS = 3
-_BULLET = re.compile(r"^\s*(?:[•\-*–·▪◦]|\d{1,2}[.)])\s+")
 _SENTENCE_END = re.compile(
     r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)(?<!\betc\.)(?<=[.!?])[\"'”)]?\s+(?=[\"“(\[]?[A-Z0-9])"
 )
@@ -106,7 +106,7 @@ def answer_units(text: str) -> list[str]:
 
 def _content_start(line: Line) -> int:
     """Offset where a line's content begins, after indentation and any bullet marker."""
-    match = _BULLET.match(line.text)
+    match = BULLET.match(line.text)
     lead = match.end() if match else len(line.text) - len(line.text.lstrip())
     return line.start + lead
 
