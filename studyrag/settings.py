@@ -211,6 +211,21 @@ class Settings(BaseSettings):
         return self.data_dir / "indexes" / f"{self.collection_name}{suffix}"
 
     @property
+    def edge_path(self) -> Path:
+        """The Qdrant Edge shard of the active collection."""
+        return self.data_dir / "edge" / self.collection_name
+
+    @property
+    def feedback_path(self) -> Path:
+        """Answer feedback from the app (JSON lines)."""
+        return self.data_dir / "feedback.jsonl"
+
+    @property
+    def quiz_db_path(self) -> Path:
+        """Practice progress (SQLite)."""
+        return self.data_dir / self.quiz_db_name
+
+    @property
     def manifest_path(self) -> Path:
         return self.index_dir / "manifest.json"
 

@@ -47,7 +47,7 @@ class EdgeStore:
     def __init__(self, settings: Settings, dim: int) -> None:
         self.name = settings.collection_name
         self.dim = dim
-        self.path = settings.data_dir / "edge" / self.name
+        self.path = settings.edge_path
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = FileLock(str(self.path) + ".lock")
         try:

@@ -75,7 +75,7 @@ def store_location(settings: Settings) -> str:
     if settings.qdrant_url:
         return settings.qdrant_url
     if settings.engine is StoreEngine.EDGE:
-        return str(settings.data_dir / "edge" / settings.collection_name)
+        return str(settings.edge_path)
     return str(settings.qdrant_path)
 
 

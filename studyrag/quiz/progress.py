@@ -81,7 +81,7 @@ class TopicSummary:
 
 def store_path(settings: Settings) -> Path:
     """Where the progress database of these settings lives."""
-    return settings.data_dir / settings.quiz_db_name
+    return settings.quiz_db_path
 
 
 class ProgressStore:

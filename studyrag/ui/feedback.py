@@ -21,12 +21,11 @@ from studyrag.settings import Settings
 from studyrag.ui.spans import locate, strip_markers, supporting_sentences
 
 UP, DOWN = "up", "down"
-FEEDBACK_FILE = "feedback.jsonl"
 _MARGIN = 64  # characters around a chunk searched for its supporting sentences
 
 
 def feedback_path(settings: Settings) -> Path:
-    return settings.data_dir / FEEDBACK_FILE
+    return settings.feedback_path
 
 
 def _read_utf8(path: Path) -> str | None:
