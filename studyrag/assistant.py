@@ -16,7 +16,7 @@ from studyrag.generate.condense import condense_question
 from studyrag.generate.refusal import REFUSAL_TEXT, RefusalDecision, RefusalPolicy, is_refusal_text
 from studyrag.pipeline import StudyPipeline, clean_query
 from studyrag.sentences import normalize
-from studyrag.settings import EmbeddingModelName, GeneratorBackend, Settings
+from studyrag.settings import GeneratorBackend, Settings
 from studyrag.types import SearchResult, StudyragError
 from studyrag.units import BULLET, Unit, parse_units
 
@@ -200,9 +200,7 @@ def located_quotes(sentences: Sequence[AnswerSentence], passages: Sequence[Passa
 
 def support_cosine(settings: Settings) -> float:
     """The embedding-support threshold of the active model (cosine ranges differ per model)."""
-    if settings.embedding_model is EmbeddingModelName.MINILM:
-        return settings.support_min_cosine_minilm
-    return settings.support_min_cosine_bge
+    return settings.per_model("support_min_cosine")
 
 
 def retrieval_timings(result: SearchResult) -> dict[str, float]:

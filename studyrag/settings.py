@@ -194,6 +194,11 @@ class Settings(BaseSettings):
             raise ValueError("chunk_overlap_tokens must be under half of chunk_max_tokens")
         return self
 
+    def per_model(self, stem: str) -> float:
+        """A threshold calibrated per embedding model (score ranges differ): the field
+        ``<stem>_<model>``, e.g. ``per_model("refusal_min_dense")`` -> refusal_min_dense_minilm."""
+        return float(getattr(self, f"{stem}_{self.embedding_model.value}"))
+
     # Derived paths: one place decides the on-disk layout.
     @property
     def collection_name(self) -> str:

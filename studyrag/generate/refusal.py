@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from studyrag.embedding import Embedder
-from studyrag.settings import EmbeddingModelName, Settings
+from studyrag.settings import Settings
 from studyrag.types import Hit, SearchResult
 
 REFUSAL_TEXT = "The corpus does not cover this question."
@@ -61,16 +61,12 @@ class RefusalDecision:
 
 def dense_threshold(settings: Settings) -> float:
     """The cosine threshold of the active embedding model (score ranges differ per model)."""
-    if settings.embedding_model is EmbeddingModelName.MINILM:
-        return settings.refusal_min_dense_minilm
-    return settings.refusal_min_dense_bge
+    return settings.per_model("refusal_min_dense")
 
 
 def dense_guard(settings: Settings) -> float:
     """The cosine above which a reranked question is answered whatever its unit logit."""
-    if settings.embedding_model is EmbeddingModelName.MINILM:
-        return settings.refusal_guard_dense_minilm
-    return settings.refusal_guard_dense_bge
+    return settings.per_model("refusal_guard_dense")
 
 
 def best_rerank(hits: Sequence[Hit]) -> float | None:

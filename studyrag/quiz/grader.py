@@ -38,7 +38,7 @@ from studyrag.quiz.keypoints import (
     passage_lines,
     split_sentences,
 )
-from studyrag.settings import EmbeddingModelName, Settings
+from studyrag.settings import Settings
 from studyrag.types import Hit, StudyragError
 
 if TYPE_CHECKING:
@@ -73,11 +73,11 @@ class Cutoffs:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Cutoffs:
-        if settings.embedding_model is EmbeddingModelName.BGE:
-            low, high = settings.quiz_credit_low_bge, settings.quiz_credit_high_bge
-        else:
-            low, high = settings.quiz_credit_low_minilm, settings.quiz_credit_high_minilm
-        return cls(low, high, settings.quiz_lexical_weight)
+        return cls(
+            settings.per_model("quiz_credit_low"),
+            settings.per_model("quiz_credit_high"),
+            settings.quiz_lexical_weight,
+        )
 
 
 # Similarity -------------------------------------------------------------------------------------

@@ -1,0 +1,47 @@
+"""The settings object: per-model thresholds and derived paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from studyrag.settings import EmbeddingModelName, Settings
+from tests.conftest import make_settings
+
+STEMS = (
+    "refusal_min_dense",
+    "refusal_guard_dense",
+    "support_min_cosine",
+    "quiz_credit_low",
+    "quiz_credit_high",
+)
+
+
+@pytest.mark.parametrize("model", list(EmbeddingModelName))
+def test_every_per_model_threshold_exists_for_every_model(tmp_path: Path, model) -> None:
+    settings = make_settings(tmp_path, embedding_model=model)
+    for stem in STEMS:
+        assert settings.per_model(stem) == getattr(settings, f"{stem}_{model.value}")
+
+
+def test_per_model_follows_the_active_model(tmp_path: Path) -> None:
+    minilm = make_settings(tmp_path, refusal_min_dense_minilm=0.11, refusal_min_dense_bge=0.22)
+    bge = minilm.model_copy(update={"embedding_model": EmbeddingModelName.BGE})
+    assert minilm.per_model("refusal_min_dense") == 0.11
+    assert bge.per_model("refusal_min_dense") == 0.22
+    with pytest.raises(AttributeError):
+        minilm.per_model("no_such_threshold")
+
+
+def test_paths_live_under_the_data_folder(tmp_path: Path) -> None:
+    settings: Settings = make_settings(tmp_path / "data")
+    for path in (
+        settings.edge_path,
+        settings.feedback_path,
+        settings.quiz_db_path,
+        settings.manifest_path,
+        settings.sidecar_path,
+    ):
+        assert path.is_relative_to(tmp_path / "data")
+    assert settings.manifest_path.parent == settings.index_dir
