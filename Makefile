@@ -39,8 +39,9 @@ test: setup chromium
 gate: setup
 	$(BIN)/studyrag eval gate --ingest
 
+# Unit tier: no model, no index (tests/conftest.py marks the rest `integration`).
 test-fast: setup
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow and not integration"
 
 lint: setup
 	$(BIN)/ruff check .

@@ -18,6 +18,34 @@ GOLD = REPO / "eval" / "data" / "study_qa.jsonl"
 OFF_TOPIC = REPO / "eval" / "data" / "off_topic.jsonl"
 
 
+# Tests that use these fixtures, or live in a module that builds a pipeline or a model, are
+# integration tests; the rest are unit tests (`make test-fast` runs only those).
+_INTEGRATION_FIXTURES = {"pipeline", "corpus_index_dir", "gold_answers", "index_copy"}
+_INTEGRATION_CALLS = (
+    "StudyPipeline(",
+    "load_embedder(",
+    "MiniLMEmbedder(",
+    "BgeOnnxEmbedder(",
+    "CrossEncoderReranker(",
+    "AppTest",
+    "subprocess",
+    "Grader(",
+    "load_server(",
+    "LocalLlamaGenerator(",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    sources: dict[Path, bool] = {}
+    for item in items:
+        path = Path(str(item.fspath))
+        if path not in sources:
+            text = path.read_text(encoding="utf-8")
+            sources[path] = any(call in text for call in _INTEGRATION_CALLS)
+        if sources[path] or _INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
+
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
     """Settings isolated from the developer's environment and data folder."""
     return Settings(
