@@ -217,6 +217,8 @@ class Ingestor:
                     f"them (from {floor} chunks; STUDYRAG_EMBED_INT8_MIN_CHUNKS)"
                 )
             self._write(new_chunks, progress, bulk)
+            if bulk and not self.embedder.has_bulk_path:
+                report.notes.append(self.embedder.bulk_error)
         report.chunks_written = len(new_chunks)
 
         now = time.time()

@@ -17,6 +17,7 @@ class Embedder(ABC):
     max_tokens: int
     tokenizer: Tokenizer
     has_bulk_path: bool = False  # embed_documents(bulk=True) is faster (and a little coarser)
+    bulk_error: str = ""  # why the bulk path was given up, when it was
 
     @abstractmethod
     def embed_documents(

@@ -39,6 +39,7 @@ class MiniLMEmbedder(Embedder):
         self._path = minilm_dir()
         self._int8_cache = int8_cache
         self.has_bulk_path = int8_cache is not None
+        self.bulk_error = ""
         config = json.loads((self._path / "sentence_bert_config.json").read_text())
         self.max_tokens = int(config["max_seq_length"])
         self.tokenizer = Tokenizer.from_file(str(self._path / "tokenizer.json"))
@@ -90,8 +91,13 @@ class MiniLMEmbedder(Embedder):
             return np.zeros((0, self.dim), dtype=np.float32)
         if len(texts) <= _NUMPY_MAX_TEXTS:
             return self._numpy.encode(list(texts))
-        if bulk and self._int8_cache is not None:
-            return self._encode_int8(list(texts), batch_size)
+        if bulk and self.has_bulk_path:
+            try:
+                return self._encode_int8(list(texts), batch_size)
+            except Exception as error:  # any failure to build or run the export
+                # The fp32 network serves the same texts, only slower: say so once, go on.
+                self.has_bulk_path = False
+                self.bulk_error = f"INT8 embedder unavailable ({error}); embedding in fp32"
         vectors = self._model.encode(
             list(texts), batch_size=batch_size, convert_to_numpy=True, show_progress_bar=False
         )

@@ -61,3 +61,15 @@ def test_a_large_ingest_takes_the_int8_path_and_a_small_one_does_not(tmp_path) -
         report = pipeline.ingest([source])
         assert not any("INT8" in note for note in report.notes)
     assert not (tmp_path / "models2").exists()
+
+
+def test_an_export_that_cannot_be_built_falls_back_to_fp32(tmp_path) -> None:
+    """A models folder that cannot be written: the ingest goes on in fp32 and says why once."""
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    embedder = MiniLMEmbedder(blocked / "models")
+    texts = corpus_passages(20)
+    vectors = embedder.embed_documents(texts, bulk=True)
+    assert np.allclose(vectors, embedder.embed_documents(texts), atol=1e-5)
+    assert not embedder.has_bulk_path
+    assert embedder.bulk_error.startswith("INT8 embedder unavailable (")
