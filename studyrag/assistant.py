@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 
-from studyrag.generate import backend_of, make_generator
+from studyrag.generate import backend_of
 from studyrag.generate.base import Answer, AnswerSentence, Draft, Generator, Passage, Quote
 from studyrag.generate.citations import SupportScorer, validate
 from studyrag.generate.condense import condense_question
@@ -37,16 +37,10 @@ class Assistant:
             pipeline.embedder,
             support_cosine(settings),
         )
-        self._generators: dict[GeneratorBackend, Generator] = {}
 
     def generator(self, backend: GeneratorBackend | str | None = None) -> Generator:
-        """The generator for a backend (built once, then reused)."""
-        chosen = backend_of(backend, self.settings)
-        if chosen not in self._generators:
-            self._generators[chosen] = make_generator(
-                chosen, self.settings, self.pipeline.reranker.score
-            )
-        return self._generators[chosen]
+        """The generator for a backend: the pipeline owns it, so assistants share it."""
+        return self.pipeline.generator(backend_of(backend, self.settings), self.settings)
 
     def ask(
         self,

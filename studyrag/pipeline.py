@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from studyrag.embedding import load_embedder
 from studyrag.index.bm25_sidecar import BM25Sidecar, fingerprint
@@ -32,8 +34,11 @@ from studyrag.ingest.pipeline import (
 from studyrag.retrieval.hybrid import HybridRetriever, SearchOptions
 from studyrag.retrieval.reranker import CrossEncoderReranker
 from studyrag.retrieval.unit_rerank import UnitReranker
-from studyrag.settings import RetrievalMode, Settings
+from studyrag.settings import GeneratorBackend, RetrievalMode, Settings
 from studyrag.types import SearchResult, StudyragError
+
+if TYPE_CHECKING:
+    from studyrag.generate.base import Generator
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _FINGERPRINT_CHECK_LIMIT = 50_000
@@ -82,6 +87,8 @@ class StudyPipeline:
         self.store = open_store(settings, self.embedder.dim)
         self.notes: list[str] = []
         self._reranker: CrossEncoderReranker | None = None
+        self._generators: dict[tuple[GeneratorBackend, str], Generator] = {}
+        self._generators_lock = threading.Lock()
         self._retriever: HybridRetriever | None = None
 
     # Ingestion -------------------------------------------------------------------------------
@@ -135,6 +142,18 @@ class StudyPipeline:
         if self._reranker is None:
             self._reranker = CrossEncoderReranker(self.settings.rerank_max_tokens)
         return self._reranker
+
+    def generator(self, backend: GeneratorBackend, settings: Settings | None = None) -> Generator:
+        """The answer generator for ``backend``, built once per pipeline and settings: every
+        assistant, app session, CLI call and eval run over this pipeline shares it."""
+        from studyrag.generate import make_generator
+
+        chosen = settings or self.settings
+        key = (backend, chosen.cache_key())
+        with self._generators_lock:
+            if key not in self._generators:
+                self._generators[key] = make_generator(backend, chosen, self.reranker.score)
+            return self._generators[key]
 
     def _load_sidecar(self) -> BM25Sidecar:
         """Load the sidecar, rebuilding it from the collection when missing, damaged or stale.

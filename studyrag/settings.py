@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from enum import StrEnum
 from pathlib import Path
 
@@ -193,6 +194,17 @@ class Settings(BaseSettings):
         if self.chunk_overlap_tokens >= self.chunk_max_tokens // 2:
             raise ValueError("chunk_overlap_tokens must be under half of chunk_max_tokens")
         return self
+
+    def cache_key(self) -> str:
+        """A stable key for things built from these settings: every value, secrets as a digest
+        (two API keys never share a client; the key itself never appears)."""
+        secrets = [
+            value.get_secret_value()
+            for value in (self.openai_api_key, self.qdrant_api_key, self.judge_api_key)
+            if value is not None
+        ]
+        digest = hashlib.sha256("\0".join(secrets).encode()).hexdigest()[:16]
+        return f"{self.model_dump_json()}:{digest}"
 
     def per_model(self, stem: str) -> float:
         """A threshold calibrated per embedding model (score ranges differ): the field

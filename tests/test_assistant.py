@@ -149,3 +149,14 @@ def test_bad_questions_fail_with_one_line(
 def test_unknown_backend_is_a_clear_error(assistant: Assistant) -> None:
     with pytest.raises(StudyragError, match="unknown backend 'gpt'"):
         assistant.ask("What is LoRA?", backend="gpt")  # type: ignore[arg-type]
+
+
+def test_assistants_share_the_pipelines_generators(pipeline) -> None:
+    """The pipeline owns the generators: two assistants (two app sessions) get the same one, and
+    different settings (another answer length) a different one."""
+    from studyrag.assistant import Assistant
+
+    first = Assistant(pipeline, pipeline.settings).generator()
+    assert Assistant(pipeline, pipeline.settings).generator() is first
+    shorter = pipeline.settings.model_copy(update={"answer_max_words": 40})
+    assert Assistant(pipeline, shorter).generator() is not first

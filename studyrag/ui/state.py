@@ -7,7 +7,6 @@ every re-index goes through that one object. A lock keeps a re-index from racing
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 import uuid
@@ -91,15 +90,6 @@ def preload(settings: Settings) -> float:
     return warm_up(settings, get_pipeline(settings))
 
 
-def _secrets_digest(settings: Settings) -> str:
-    secrets = [
-        value.get_secret_value()
-        for value in (settings.openai_api_key, settings.qdrant_api_key, settings.judge_api_key)
-        if value is not None
-    ]
-    return hashlib.sha256("\0".join(secrets).encode()).hexdigest()[:16]
-
-
 class RetrievalView:
     """The shared pipeline searched in another retrieval mode (e.g. rerank off).
 
@@ -138,7 +128,7 @@ _MAX_ASSISTANTS = 8
 def get_assistant(settings: Settings, pipeline: StudyPipeline, rerank: bool) -> Assistant:
     """An assistant for the sidebar's choices, over the one shared pipeline."""
     mode = retrieval_mode(settings, rerank)
-    key = f"{settings_key(settings)}:{_secrets_digest(settings)}:{id(pipeline)}:{mode}"
+    key = f"{settings.cache_key()}:{id(pipeline)}:{mode}"
     with _REGISTRY.guard:
         if key not in _ASSISTANTS:
             if len(_ASSISTANTS) >= _MAX_ASSISTANTS:
