@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
-from tokenizers import Tokenizer
+from tokenizers import Encoding, Tokenizer
 
 
 class Embedder(ABC):
@@ -45,3 +45,20 @@ def normalize_rows(matrix: np.ndarray) -> np.ndarray:
     """L2-normalise each row (zero rows stay zero)."""
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def encode_by_length(
+    texts: Sequence[str],
+    batch_size: int,
+    dim: int,
+    tokenizer: Tokenizer,
+    run: Callable[[list[Encoding]], np.ndarray],
+) -> np.ndarray:
+    """Encode ``texts`` in batches sorted by length (little padding); ``run`` turns one batch's
+    encodings into its ``(n, dim)`` vectors. Rows come back in input order, L2-normalised."""
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    for begin in range(0, len(order), batch_size):
+        batch = order[begin : begin + batch_size]
+        out[batch] = run(tokenizer.encode_batch([texts[i] for i in batch]))
+    return normalize_rows(out)

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import onnxruntime as ort
-from tokenizers import Tokenizer
+from tokenizers import Encoding, Tokenizer
 
-from studyrag.embedding.base import Embedder, normalize_rows
+from studyrag.embedding.base import Embedder, encode_by_length
 from studyrag.models import bge_small_dir
 
 QUERY_PREFIX = "Represent this sentence for searching relevant passages: "
@@ -43,20 +43,15 @@ class BgeOnnxEmbedder(Embedder):
         self._session = onnx_session(str(path / "model.onnx"))
 
     def _encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        # Sort by length so padding stays small within a batch.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for begin in range(0, len(order), batch_size):
-            batch = order[begin : begin + batch_size]
-            encodings = self._encoder.encode_batch([texts[i] for i in batch])
+        def run(encodings: list[Encoding]) -> np.ndarray:
             feeds = {
                 "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
                 "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
                 "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
             }
-            hidden = self._session.run(["last_hidden_state"], feeds)[0]
-            out[batch] = hidden[:, 0, :]
-        return normalize_rows(out)
+            return self._session.run(["last_hidden_state"], feeds)[0][:, 0, :]  # CLS pooling
+
+        return encode_by_length(texts, batch_size, self.dim, self._encoder, run)
 
     def embed_documents(
         self, texts: Sequence[str], batch_size: int = 32, bulk: bool = False

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from tokenizers import Tokenizer
+from tokenizers import Encoding, Tokenizer
 
-from studyrag.embedding.base import Embedder, normalize_rows
+from studyrag.embedding.base import Embedder, encode_by_length, normalize_rows
 from studyrag.embedding.bert_numpy import NumpyBertEncoder
 from studyrag.models import minilm_dir
 
@@ -64,17 +64,15 @@ class MiniLMEmbedder(Embedder):
 
     def _encode_int8(self, texts: list[str], batch_size: int) -> np.ndarray:
         session, tokenizer = self._int8
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # little padding
-        for begin in range(0, len(order), batch_size):
-            batch = order[begin : begin + batch_size]
-            encodings = tokenizer.encode_batch([texts[i] for i in batch])
+
+        def run(encodings: list[Encoding]) -> np.ndarray:
             feeds = {
                 "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
                 "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
             }
-            out[batch] = session.run(None, feeds)[0]
-        return normalize_rows(out)
+            return session.run(None, feeds)[0]
+
+        return encode_by_length(texts, batch_size, self.dim, tokenizer, run)
 
     @cached_property
     def _model(self) -> SentenceTransformer:
