@@ -20,6 +20,7 @@ from studyrag.assistant import Assistant
 from studyrag.generate.base import Answer
 from studyrag.ingest.loaders import SUPPORTED_SUFFIXES, discover
 from studyrag.ingest.pipeline import IngestReport
+from studyrag.offline import pin_offline
 from studyrag.pipeline import IndexStatus, StudyPipeline, clean_query
 from studyrag.settings import GeneratorBackend, Settings
 from studyrag.types import StudyragError
@@ -336,7 +337,7 @@ def ask(settings: Settings, pipeline: StudyPipeline, options: AskOptions, questi
         slot = st.empty()
         begin = time.perf_counter()
         try:
-            clean_query(question, settings.max_query_chars)
+            question = clean_query(question, settings.max_query_chars)
         except StudyragError as error:
             turn.error = str(error)  # the question itself: not the backend's fault
         else:
@@ -405,6 +406,7 @@ def ask_page(settings: Settings, pipeline: StudyPipeline, status: IndexStatus, b
 
 # Page -----------------------------------------------------------------------------------------
 def main() -> None:
+    pin_offline()
     st.set_page_config(
         page_title="studyrag · study assistant",
         page_icon=":material/school:",

@@ -23,7 +23,7 @@ from studyrag.eval.gold import GoldQuestion, load_gold
 from studyrag.eval.metrics import percentile
 from studyrag.eval.retrieval_eval import RetrievalReport, evaluate
 from studyrag.pipeline import StudyPipeline
-from studyrag.retrieval.hybrid import SearchOptions
+from studyrag.retrieval.options import SearchOptions
 from studyrag.settings import (
     EmbeddingModelName,
     FusionMethod,

@@ -17,7 +17,7 @@ import re
 import statistics
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -35,7 +35,7 @@ from studyrag.index.files import atomic_write_json
 from studyrag.index.sparse import SparseBM25Encoder
 from studyrag.ingest.chunker import ChunkerConfig, StructureChunker
 from studyrag.ingest.cleaner import AlignedText
-from studyrag.ingest.pipeline import rebuild_sidecar, sidecar_path
+from studyrag.ingest.pipeline import rebuild_sidecar
 from studyrag.pipeline import StudyPipeline
 from studyrag.settings import RetrievalMode, Settings
 from studyrag.types import Chunk, Hit, StudyragError
@@ -373,7 +373,7 @@ def _build_index(
         rate = done / (time.perf_counter() - started)
         say(f"indexed {done}/{len(per_doc)} documents ({rate:.1f} docs/s)")
     say("building the BM25 sidecar")
-    rebuild_sidecar(store, pipeline.analyzer).save(sidecar_path(pipeline.settings))
+    rebuild_sidecar(store, pipeline.analyzer).save(pipeline.settings.sidecar_path)
     return IndexStats(
         documents=len(per_doc),
         chunks=chunks_total,
@@ -430,11 +430,15 @@ def evaluate_configuration(
     mode, label = configuration.mode, configuration.label
     depth = max(pipeline.settings.candidates, 2 * RECALL_DEPTH)  # chunks, before collapsing
     rerank = mode is RetrievalMode.HYBRID_RERANK
+    options = replace(
+        pipeline.options(top_k=depth, mode=mode),
+        rerank_depth=configuration.rerank_depth or pipeline.settings.rerank_depth,
+    )
     result = ConfigurationResult(mode=label)
-    pipeline.search("warm up", top_k=1, mode=mode)  # load models and sidecar outside the timing
+    pipeline.search("warm up", options=options)  # load models and sidecar outside the timing
     for number, (qid, text) in enumerate(dataset.queries.items(), start=1):
         begin = time.perf_counter()
-        hits = pipeline.search(text, top_k=depth, mode=mode).hits
+        hits = pipeline.search(text, options=options).hits
         latency = (time.perf_counter() - begin) * 1000.0
         if rerank:
             hits = [*hits, *first_stage_tail(pipeline, text, depth)]
@@ -480,20 +484,15 @@ def run_beir(
     load_before = os.getloadavg()[0]
     own = beir_settings(settings, dataset.name)
     plan = configurations(modes, rerank_depths or [own.rerank_depth])
+    results: list[ConfigurationResult] = []
     with StudyPipeline(own) as pipeline:
         stats = index_dataset(pipeline, dataset, reindex, progress)
         window = pipeline.embedder.max_tokens
-    results: list[ConfigurationResult] = []
-    depths = list(dict.fromkeys(c.rerank_depth or own.rerank_depth for c in plan))
-    for depth in depths:  # the rerank depth is a pipeline setting: one pipeline per depth
-        with StudyPipeline(own.model_copy(update={"rerank_depth": depth})) as pipeline:
-            for configuration in plan:
-                if (configuration.rerank_depth or own.rerank_depth) != depth:
-                    continue
-                result = evaluate_configuration(pipeline, dataset, configuration, progress)
-                results.append(result)
-                if on_result is not None:
-                    on_result(result)
+        for configuration in plan:  # one pipeline; the rerank depth is a per-query option
+            result = evaluate_configuration(pipeline, dataset, configuration, progress)
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
     order = [c.label for c in plan]
     results.sort(key=lambda r: order.index(r.mode))
     return BeirRun(

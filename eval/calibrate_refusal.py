@@ -1,6 +1,6 @@
 """Calibrate the refusal thresholds: gold (answerable) vs off-topic questions, per score type.
 
-    python -m studyrag.eval.calibrate_refusal [--data-dir DIR] [--models minilm bge]
+    studyrag eval calibrate-refusal [--data-dir DIR] [--model minilm --model bge]
 
 For each embedding model it ingests the corpus (into a temporary folder unless ``--data-dir``),
 takes the best score each question reaches (the cross-encoder logit with rerank on, the dense
@@ -11,7 +11,6 @@ The chosen thresholds belong in the settings defaults (``refusal_min_*``).
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -185,26 +184,14 @@ def calibrate_model(settings: Settings, questions: Sequence[Question]) -> list[s
     return out
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-dir", type=Path, help="an ingested data folder (default: temp)")
-    parser.add_argument("--corpus-dir", type=Path, default=ROOT / "corpus")
-    parser.add_argument(
-        "--models",
-        nargs="+",
-        default=[m.value for m in EmbeddingModelName],
-        choices=[m.value for m in EmbeddingModelName],
-    )
-    args = parser.parse_args(argv)
-    questions = calibration_questions(args.corpus_dir)
+def run(
+    models: Sequence[EmbeddingModelName], corpus_dir: Path, data_dir: Path | None = None
+) -> None:
+    """Calibrate each model's refusal thresholds on an ingested copy of ``corpus_dir``."""
+    questions = calibration_questions(corpus_dir)
     with tempfile.TemporaryDirectory(prefix="studyrag-calibrate-") as temp:
-        data_dir = args.data_dir or Path(temp)
-        for model in args.models:
+        for model in models:
             settings = Settings(
-                data_dir=data_dir, corpus_dir=args.corpus_dir, embedding_model=model
+                data_dir=data_dir or Path(temp), corpus_dir=corpus_dir, embedding_model=model
             )
             calibrate_model(settings, questions)
-
-
-if __name__ == "__main__":
-    main()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from studyrag.cli_support import fail, load_settings, user_errors, with_pipeline
-from studyrag.settings import RetrievalMode
+from studyrag.settings import EmbeddingModelName, RetrievalMode
 from studyrag.types import StudyragError
 
 if TYPE_CHECKING:
@@ -161,17 +161,16 @@ def ragas(
     questions = _gold(settings, gold, limit)
 
     def work(pipeline: StudyPipeline) -> None:
-        from studyrag.embedding import load_embedder
+        from studyrag.offline import pin_offline
+
+        pin_offline()  # before ragas and its clients import
         from studyrag.eval import ragas_eval
         from studyrag.eval.reports import summary_table
-        from studyrag.settings import EmbeddingModelName
 
         assistant = ragas_eval.load_assistant(pipeline, settings)
         records = ragas_eval.collect_records(assistant, pipeline, questions, _say)
-        minilm = (
-            pipeline.embedder
-            if pipeline.embedder.name == EmbeddingModelName.MINILM.value
-            else load_embedder(EmbeddingModelName.MINILM)
+        minilm = pipeline.models.embedder(
+            settings.model_copy(update={"embedding_model": EmbeddingModelName.MINILM})
         )
         embeddings = ragas_eval.EmbedderEmbeddings(minilm)
         outcome = ragas_eval.run_ragas(records, settings, embeddings, _say)
@@ -287,3 +286,21 @@ def gate(
 
     if not with_pipeline(settings, work):
         raise typer.Exit(1)
+
+
+@eval_app.command("calibrate-refusal")
+def calibrate_refusal(
+    model: Annotated[
+        list[EmbeddingModelName] | None,
+        typer.Option("--model", help="Embedding model (repeatable; default: every model)."),
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="An ingested data folder (default: a temporary one).")
+    ] = None,
+) -> None:
+    """Refusal precision/recall per threshold, gold vs off-topic questions, per model."""
+    from studyrag.eval import calibrate_refusal as calibration
+
+    settings = _settings()
+    with user_errors():
+        calibration.run(model or list(EmbeddingModelName), settings.corpus_dir, data_dir)

@@ -11,7 +11,7 @@ from studyrag.eval.gold import GoldQuestion
 from studyrag.eval.metrics import first_relevant_rank, hit_at_k, mrr_at_k, ndcg_at_k, recall_at_k
 from studyrag.eval.reports import Report, markdown_table
 from studyrag.pipeline import StudyPipeline
-from studyrag.retrieval.hybrid import SearchOptions
+from studyrag.retrieval.options import SearchOptions
 from studyrag.settings import RetrievalMode
 from studyrag.types import Chunk
 

@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from studyrag.ingest.cleaner import AlignedText
 from studyrag.types import Chunk
+from studyrag.units import DIFFICULTY_LINE
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
@@ -28,9 +29,6 @@ _Q_HEADING = re.compile(
 _NUMBERED = re.compile(r"^(?P<num>\d{1,3})\.\s+(?P<title>\S.{2,})$")
 _MD_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>\S.*?)\s*#*\s*$")
 _CATEGORY = re.compile(r"^Category\s+\d+\s*[\u2014\u2013:-]+\s*\S.{0,100}$")
-_DIFFICULTY = re.compile(
-    r"^\s*Difficulty:\s*(?P<level>Easy|Medium|Hard)\b(?:\s*\|\s*Roles:\s*(?P<roles>.+))?", re.I
-)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 _QUESTION_WORDS = frozenset(
     [
@@ -188,7 +186,7 @@ def _qa_blocks(lines: Sequence[Line]) -> list[Block]:
             builder.heading(len(m.group("hashes")), m.group("title").strip("* "))
         elif _CATEGORY.match(text) or _is_symbol_title(text):
             builder.heading(1, text.strip())
-        elif (m := _DIFFICULTY.match(text)) and builder.current is not None:
+        elif (m := DIFFICULTY_LINE.match(text)) and builder.current is not None:
             block = builder.current
             if "difficulty" in block.metadata and block.kind == "qa":
                 # A second difficulty line: the source lost this question's heading.

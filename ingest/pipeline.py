@@ -71,14 +71,6 @@ class IngestReport:
         )
 
 
-def sidecar_path(settings: Settings) -> Path:
-    return settings.sidecar_path
-
-
-def manifest_path(settings: Settings) -> Path:
-    return settings.manifest_path
-
-
 def chunk_document(document: LoadedDocument, chunker: StructureChunker) -> list[Chunk]:
     """Clean and chunk one loaded document."""
     return chunker.run(document.source, clean_text(document.text))
@@ -126,7 +118,7 @@ class Ingestor:
 
     def _load_manifest(self, report: IngestReport) -> Manifest:
         try:
-            manifest = Manifest.load(manifest_path(self.settings))
+            manifest = Manifest.load(self.settings.manifest_path)
         except ValueError as error:
             report.notes.append(f"{error}; rebuilding it from the corpus")
             return Manifest()
@@ -207,7 +199,7 @@ class Ingestor:
         if (new_chunks or deleted) and manifest.sidecar_fingerprint:
             # The collection is about to change: until this run ends, nothing may trust the sidecar.
             manifest.sidecar_fingerprint = ""
-            manifest.save(manifest_path(self.settings))
+            manifest.save(self.settings.manifest_path)
         if new_chunks:
             floor = self.settings.embed_int8_min_chunks
             bulk = self.embedder.has_bulk_path and 0 <= floor <= len(new_chunks)
@@ -255,7 +247,7 @@ class Ingestor:
         manifest.embedding_model = self.embedder.name
         manifest.chunker_version = CHUNKER_VERSION
         manifest.updated_at = now
-        manifest.save(manifest_path(self.settings))
+        manifest.save(self.settings.manifest_path)
         report.chunks_total = manifest.chunk_count
         report.seconds = time.perf_counter() - started
         progress("done", 1.0)
@@ -302,7 +294,7 @@ class Ingestor:
     def _sync_sidecar(self, manifest: Manifest, report: IngestReport) -> str:
         """Rebuild the sidecar when the collection changed or the sidecar is stale or damaged;
         returns the fingerprint of the sidecar now on disk."""
-        path = sidecar_path(self.settings)
+        path = self.settings.sidecar_path
         if not report.changed and path.exists():
             try:
                 sidecar = BM25Sidecar.load(path)

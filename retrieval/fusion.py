@@ -13,7 +13,52 @@ Two functions, chosen by :class:`~studyrag.settings.FusionMethod`:
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping, Sequence
+
+from studyrag.retrieval.options import SearchOptions
+from studyrag.retrieval.ranked import Candidates
+from studyrag.settings import FusionMethod, RetrievalMode
+from studyrag.types import Hit
+
+
+class Fuser:
+    """Fuses a question's candidate lists into one ranking of hits, each with its evidence."""
+
+    def run(self, found: Candidates, options: SearchOptions) -> list[Hit]:
+        """Hits best first; ties keep chunk-id order so results are reproducible. Records the
+        ``fusion`` time in ``found.timings_ms``."""
+        begin = time.perf_counter()
+        fused = self.scores(found, options)
+        dense_rank, lexical_rank = found.dense.ranks(), found.lexical.ranks()
+        ordered = sorted((c for c in fused if c in found.chunks), key=lambda c: (-fused[c], c))
+        hits = [
+            Hit(
+                chunk=found.chunks[c],
+                score=fused[c],
+                dense_rank=dense_rank.get(c),
+                bm25_rank=lexical_rank.get(c),
+                dense_score=found.dense.scores.get(c),
+                bm25_score=found.lexical.scores.get(c),
+                fused_score=fused[c],
+            )
+            for c in ordered
+        ]
+        found.timings_ms["fusion"] = (time.perf_counter() - begin) * 1000.0
+        return hits
+
+    @staticmethod
+    def scores(found: Candidates, options: SearchOptions) -> dict[str, float]:
+        """One fused score per candidate; a mode with one list keeps that list's order."""
+        dense, lexical = found.dense, found.lexical
+        if options.mode is RetrievalMode.DENSE or not lexical.ids:
+            return reciprocal_rank_fusion([dense.ids], k=options.rrf_k)
+        if options.mode is RetrievalMode.BM25 or not dense.ids:
+            return reciprocal_rank_fusion([lexical.ids], k=options.rrf_k)
+        weights = [options.dense_weight, 1.0 - options.dense_weight]
+        if options.fusion is FusionMethod.RRF:
+            return reciprocal_rank_fusion([dense.ids, lexical.ids], options.rrf_k, weights)
+        return distribution_score_fusion([dense.scores, lexical.scores], weights)
 
 
 def reciprocal_rank_fusion(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -28,11 +29,16 @@ class CrossEncoderReranker:
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         self._session = onnx_session(str(path / "model.onnx"))
         self._query = ""
+        self._lock = threading.Lock()  # one model serves every app session of the process
         self._known: dict[str, float] = {}
         self.pairs_run = 0  # pairs sent through the network (for tests and benchmarks)
 
     def score(self, query: str, passages: Sequence[str]) -> np.ndarray:
         """Relevance logits, one per text, in input order."""
+        with self._lock:
+            return self._score(query, passages)
+
+    def _score(self, query: str, passages: Sequence[str]) -> np.ndarray:
         if query != self._query:
             self._query, self._known = query, {}
         todo = sorted({p for p in passages if p not in self._known}, key=len)

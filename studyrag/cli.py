@@ -11,6 +11,7 @@ import typer
 
 from studyrag.cli_support import _State, fail, load_settings, with_pipeline
 from studyrag.eval.cli import eval_app
+from studyrag.offline import pin_offline
 from studyrag.quiz.cli import quiz_app
 from studyrag.settings import EmbeddingModelName, GeneratorBackend, RetrievalMode
 from studyrag.types import StudyragError
@@ -39,6 +40,7 @@ def main_options(
         str | None, typer.Option(help="Qdrant server URL instead of local mode.")
     ] = None,
 ) -> None:
+    pin_offline()
     _State.overrides = {"data_dir": data_dir, "embedding_model": model, "qdrant_url": qdrant_url}
 
 
@@ -137,7 +139,7 @@ def _answer_json(answer: Answer) -> dict[str, Any]:
 
     data = answer.to_dict()
     if answer.refused:
-        data["nearest"] = [Citation(p.n, p.chunk).to_dict() for p in answer.passages]
+        data["nearest"] = [Citation.of_chunk(p.chunk, p.n).to_dict() for p in answer.passages]
     return data
 
 
@@ -145,7 +147,7 @@ def _print_answer(answer: Answer) -> None:
     typer.echo(answer.text)
     for warning in answer.warnings:
         typer.echo(f"note: {warning}")
-    shown = [(c.n, c.chunk) for c in answer.citations]
+    shown = [(c.n, c.passage) for c in answer.citations]
     if answer.refused:
         shown = [(p.n, p.chunk) for p in answer.passages]
     if shown:
@@ -252,6 +254,23 @@ def status() -> None:
 
 
 APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
+
+
+@app.command("export-feedback")
+def export_feedback(
+    out: Annotated[
+        Path | None, typer.Argument(help="Write here instead of standard output.", dir_okay=False)
+    ] = None,
+) -> None:
+    """Up-voted answers from the app as gold JSONL rows (the format of eval/data/study_qa.jsonl)."""
+    from studyrag.ui.feedback import FeedbackStore
+
+    data = FeedbackStore.for_settings(load_settings()).export_gold()
+    if out is None:
+        sys.stdout.write(data)
+        return
+    out.write_text(data, encoding="utf-8")
+    typer.echo(f"wrote {data.count(chr(10))} gold rows to {out}", err=True)
 
 
 @app.command()

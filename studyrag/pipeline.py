@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studyrag.embedding import load_embedder
 from studyrag.index.bm25_sidecar import BM25Sidecar, fingerprint
 from studyrag.index.lexical import LexicalAnalyzer
 from studyrag.index.manifest import Manifest
@@ -27,11 +25,14 @@ from studyrag.ingest.pipeline import (
     Ingestor,
     IngestReport,
     Progress,
-    manifest_path,
     rebuild_sidecar,
-    sidecar_path,
 )
-from studyrag.retrieval.hybrid import HybridRetriever, SearchOptions
+from studyrag.registry import ModelRegistry, process_models
+from studyrag.retrieval.candidates import CandidateRetriever
+from studyrag.retrieval.dense import DenseRetriever
+from studyrag.retrieval.hybrid import HybridRetriever
+from studyrag.retrieval.lexical import make_lexical_retriever
+from studyrag.retrieval.options import SearchOptions
 from studyrag.retrieval.reranker import CrossEncoderReranker
 from studyrag.retrieval.unit_rerank import UnitReranker
 from studyrag.settings import GeneratorBackend, RetrievalMode, Settings
@@ -59,8 +60,19 @@ class IndexStatus:
     notes: list[str] = field(default_factory=list)
 
 
-def clean_query(query: str, max_chars: int) -> str:
-    """Validate a question: one clear error for empty, binary or oversized input."""
+class CleanQuery(str):
+    """A question that passed :func:`clean_query`; later layers take it as it is."""
+
+    __slots__ = ()
+
+
+def clean_query(query: str, max_chars: int) -> CleanQuery:
+    """Validate a question once: one clear error for empty, binary or oversized input.
+
+    The first layer that receives a question (app, assistant or pipeline) cleans it; the layers
+    below get the :class:`CleanQuery` back at no cost."""
+    if isinstance(query, CleanQuery) and len(query) <= max_chars:
+        return query
     if not isinstance(query, str):
         raise StudyragError("the question must be text")
     text = _CONTROL.sub(" ", query).strip()
@@ -71,24 +83,21 @@ def clean_query(query: str, max_chars: int) -> str:
             f"the question is {len(text):,} characters; keep it under {max_chars:,} "
             "(STUDYRAG_MAX_QUERY_CHARS)"
         )
-    return text
+    return CleanQuery(text)
 
 
 class StudyPipeline:
-    """Owns the index (one Qdrant client), the models, and the retriever built on them."""
+    """Owns the index (one engine handle) and the retriever built on it; its models come from
+    the process's :class:`ModelRegistry`, so a second pipeline loads none again."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, models: ModelRegistry | None = None) -> None:
         self.settings = settings
-        self.embedder = load_embedder(
-            settings.embedding_model,
-            settings.models_dir if settings.embed_int8_min_chunks >= 0 else None,
-        )
+        self.models = models or process_models()
+        self.embedder = self.models.embedder(settings)
         self.analyzer = LexicalAnalyzer()
         self.store = open_store(settings, self.embedder.dim)
         self.notes: list[str] = []
-        self._reranker: CrossEncoderReranker | None = None
-        self._generators: dict[tuple[GeneratorBackend, str], Generator] = {}
-        self._generators_lock = threading.Lock()
+        self._unit_reranker: UnitReranker | None = None
         self._retriever: HybridRetriever | None = None
 
     # Ingestion -------------------------------------------------------------------------------
@@ -104,7 +113,7 @@ class StudyPipeline:
 
     def status(self) -> IndexStatus:
         try:
-            manifest = Manifest.load(manifest_path(self.settings))
+            manifest = Manifest.load(self.settings.manifest_path)
         except ValueError as error:
             manifest, note = None, str(error)
         else:
@@ -139,21 +148,19 @@ class StudyPipeline:
     # Retrieval -------------------------------------------------------------------------------
     @property
     def reranker(self) -> CrossEncoderReranker:
-        if self._reranker is None:
-            self._reranker = CrossEncoderReranker(self.settings.rerank_max_tokens)
-        return self._reranker
+        """The cross-encoder (loaded on first use, once per process)."""
+        return self.models.reranker(self.settings)
+
+    def unit_reranker(self) -> UnitReranker:
+        """The rerank stage over the cross-encoder (the model loads on the first rerank)."""
+        if self._unit_reranker is None:
+            self._unit_reranker = UnitReranker(self.reranker.score)
+        return self._unit_reranker
 
     def generator(self, backend: GeneratorBackend, settings: Settings | None = None) -> Generator:
-        """The answer generator for ``backend``, built once per pipeline and settings: every
-        assistant, app session, CLI call and eval run over this pipeline shares it."""
-        from studyrag.generate import make_generator
-
-        chosen = settings or self.settings
-        key = (backend, chosen.cache_key())
-        with self._generators_lock:
-            if key not in self._generators:
-                self._generators[key] = make_generator(backend, chosen, self.reranker.score)
-            return self._generators[key]
+        """The answer generator for ``backend``, built once per process and settings: every
+        assistant, app session, CLI call and eval run shares it."""
+        return self.models.generator(backend, settings or self.settings)
 
     def _load_sidecar(self) -> BM25Sidecar:
         """Load the sidecar, rebuilding it from the collection when missing, damaged or stale.
@@ -161,7 +168,7 @@ class StudyPipeline:
         A sidecar whose fingerprint the last finished ingest recorded is trusted after a count
         check; otherwise every chunk is re-read and fingerprinted.
         """
-        path = sidecar_path(self.settings)
+        path = self.settings.sidecar_path
         try:
             sidecar = BM25Sidecar.load(path)
         except ValueError as error:
@@ -182,7 +189,7 @@ class StudyPipeline:
 
     def _recorded_fingerprint(self) -> str:
         try:
-            manifest = Manifest.load(manifest_path(self.settings))
+            manifest = Manifest.load(self.settings.manifest_path)
         except ValueError:
             return ""
         return manifest.sidecar_fingerprint if manifest else ""
@@ -199,17 +206,19 @@ class StudyPipeline:
                 raise StudyragError(
                     "the index is empty; run `studyrag ingest` (or `make run`) first"
                 )
-            in_qdrant = self.lexical_choice().in_engine
-            self._retriever = HybridRetriever(
+            in_engine = self.lexical_choice().in_engine
+            lexical = make_lexical_retriever(
                 self.store,
-                self.embedder,
-                None if in_qdrant else self._load_sidecar(),
                 self.analyzer,
-                None,  # loaded on the first hybrid+rerank search
-                SparseBM25Encoder(self.analyzer, avgdl=self.settings.sparse_avgdl)
-                if in_qdrant
+                sidecar=None if in_engine else self._load_sidecar(),
+                encoder=SparseBM25Encoder(self.analyzer, avgdl=self.settings.sparse_avgdl)
+                if in_engine
                 else None,
             )
+            candidates = CandidateRetriever(
+                self.store, DenseRetriever(self.store, self.embedder), lexical
+            )
+            self._retriever = HybridRetriever(candidates, self.unit_reranker)
         return self._retriever
 
     def options(
@@ -248,11 +257,7 @@ class StudyPipeline:
         ``options`` (for benchmarks that vary fusion) replaces the settings-derived ones.
         """
         text = clean_query(query, self.settings.max_query_chars)
-        chosen = options or self.options(top_k, mode, sources)
-        retriever = self.retriever
-        if chosen.mode is RetrievalMode.HYBRID_RERANK and retriever.reranker is None:
-            retriever.reranker = UnitReranker(self.reranker.score)
-        return retriever.run(text, chosen)
+        return self.retriever.run(text, options or self.options(top_k, mode, sources))
 
     def warm_up(self) -> float:
         """Load models and the sidecar now (not on the first question); returns seconds taken."""

@@ -136,7 +136,7 @@ class Settings(BaseSettings):
     answer_max_tokens: int = Field(400, ge=16, le=8192)  # LLM backends: a cap on the reply
     answer_max_words: int = Field(100, ge=20, le=1000)  # extractive answers
     # Refusal: best score under the threshold of its type -> "the corpus does not cover it".
-    # Calibrated on gold vs off-topic questions: `python -m studyrag.eval.calibrate_refusal`.
+    # Calibrated on gold vs off-topic questions: `studyrag eval calibrate-refusal`.
     refusal: bool = True
     # With rerank: refuse when the best unit logit is under refusal_min_rerank and the best dense
     # cosine is under the model's guard (BENCHMARKS.md, "Refusal"); the bge guard is its
@@ -165,7 +165,7 @@ class Settings(BaseSettings):
 
     # Study mode (`studyrag quiz`, the Practice page). Progress lives in data_dir/quiz_db_name.
     # Credit per key point: combined similarity (cosine and IDF term recall) mapped linearly from
-    # `low` (nothing) to `high` (covered). Calibrated: `python -m studyrag.quiz.calibrate`.
+    # `low` (nothing) to `high` (covered). Calibrated: `studyrag quiz calibrate`.
     quiz_db_name: str = Field("quiz.sqlite3", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     quiz_lexical_weight: float = Field(0.4, ge=0, le=1)
     quiz_credit_low_minilm: float = Field(0.40, ge=-1, le=1)

@@ -80,6 +80,51 @@ class Chunk:
         return cls(**values)
 
 
+@dataclass(frozen=True)
+class Citation:
+    """A cited span of an original corpus file, ``source[start:end]``.
+
+    An answer's ``[n]`` marker carries ``n`` and the cited passage; a practice question's model
+    answer or key point carries the span alone (``n`` 0), or the passage when it came from one.
+    """
+
+    source: str
+    start: int
+    end: int
+    n: int = 0
+    chunk: Chunk | None = field(default=None, compare=False, hash=False, repr=False)
+
+    @classmethod
+    def of_chunk(cls, chunk: Chunk, n: int = 0) -> Citation:
+        """The span of a whole passage (numbered ``n`` in an answer)."""
+        return cls(chunk.source, chunk.start, chunk.end, n, chunk)
+
+    @property
+    def passage(self) -> Chunk:
+        """The cited passage; only citations made from a passage have one."""
+        if self.chunk is None:
+            raise ValueError(f"citation {self} has no passage")
+        return self.chunk
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"source": self.source, "start": self.start, "end": self.end}
+        if self.n:
+            data["n"] = self.n
+        if self.chunk is not None:
+            data |= {
+                "chunk_id": self.chunk.chunk_id,
+                "heading": self.chunk.heading,
+                "text": self.chunk.text,
+            }
+        return data
+
+    def to_list(self) -> list[Any]:
+        return [self.source, self.start, self.end]
+
+    def __str__(self) -> str:
+        return f"[{self.source}, {self.start}, {self.end}]"
+
+
 @dataclass
 class Hit:
     """A retrieved chunk with every score that explains why it was chosen."""

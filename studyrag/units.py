@@ -16,6 +16,10 @@ from enum import StrEnum
 from studyrag.sentences import clean_sentence, normalize, split_sentences
 from studyrag.types import Chunk
 
+DIFFICULTY_LINE = re.compile(
+    r"^\s*Difficulty:\s*(?P<level>Easy|Medium|Hard)\b(?:\s*\|\s*Roles:\s*(?P<roles>.+))?", re.I
+)
+"""A question bank's "Difficulty: Medium | Roles: ..." line (chunker metadata, quiz bank)."""
 BULLET = re.compile(r"^\s*(?:[-*•·▪●◦‣+–]|\d{1,3}[.)]|[a-z][.)])(?=\s)\s*")
 _LONE_MARKER = re.compile(r"^\s*(?:[-*•·▪●◦‣+–]|\d{1,3}[.)])\s*$")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+\S")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from studyrag.generate.base import Answer
+from studyrag.offline import pin_offline
 from studyrag.pipeline import StudyPipeline
 from studyrag.settings import Settings
 
@@ -33,6 +34,10 @@ _INTEGRATION_CALLS = (
     "load_server(",
     "LocalLlamaGenerator(",
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    pin_offline()  # before any test module imports a model library
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from studyrag.generate.condense import History, condense_question
-from studyrag.types import Chunk, Hit
+from studyrag.types import Chunk, Citation, Hit
 
 
 @dataclass(frozen=True)
@@ -21,25 +21,6 @@ class Passage:
     @property
     def chunk(self) -> Chunk:
         return self.hit.chunk
-
-
-@dataclass
-class Citation:
-    """A ``[n]`` marker resolved to the exact source span."""
-
-    n: int
-    chunk: Chunk
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "n": self.n,
-            "chunk_id": self.chunk.chunk_id,
-            "source": self.chunk.source,
-            "heading": self.chunk.heading,
-            "text": self.chunk.text,
-            "start": self.chunk.start,
-            "end": self.chunk.end,
-        }
 
 
 @dataclass(frozen=True)

@@ -220,7 +220,7 @@ def validate(answer: str, passages: Sequence[Passage], scorer: SupportScorer) ->
         warnings.extend(notes)
     rendered = render_lines(parsed_all, sentences)
     cited_order = list(dict.fromkeys(n for s in sentences for n in s.citations))
-    citations = [Citation(n, by_n[n].chunk) for n in cited_order]
+    citations = [Citation.of_chunk(by_n[n].chunk, n) for n in cited_order]
     return Validation(rendered, sentences, citations, warnings)
 
 

@@ -21,16 +21,13 @@ from studyrag.ingest.chunker import Block, DocumentShape, Line, StructureChunker
 from studyrag.ingest.cleaner import AlignedText, clean_text
 from studyrag.ingest.loaders import SkipFile, discover, load_document
 from studyrag.quiz.keypoints import KeyPoint, extract_key_points
-from studyrag.types import StudyragError
-from studyrag.units import BULLET
+from studyrag.types import Citation, StudyragError
+from studyrag.units import BULLET, DIFFICULTY_LINE
 
 DIFFICULTIES = ("Easy", "Medium", "Hard")
 GENERAL_TOPIC = "General"
 MAX_SUB_POINTS = 4  # outline questions list 3-4 sub-points; later lines are the next section
 
-_DIFFICULTY_LINE = re.compile(
-    r"^\s*Difficulty:\s*(?P<level>Easy|Medium|Hard)\b(?:\s*\|\s*Roles:\s*(?P<roles>.+))?", re.I
-)
 _ANSWER_MARKER = re.compile(r"^\W*(?:expected\s+|model\s+)?answer(?:\s+framework)?\W*$", re.I)
 _FOLLOW_UPS = re.compile(r"^\W*follow[- ]?ups?\W*$", re.I)
 _TOPIC_PREFIX = re.compile(
@@ -81,6 +78,18 @@ class Question:
             return self.title
         opening = " ".join(self.answer.split()[:10])
         return f"{self.title}. Hint: the model answer opens with “{opening} …”"
+
+    @property
+    def heading(self) -> str:
+        """Heading path and title as one readable line (as a passage's heading reads)."""
+        parts = [*self.heading_path]
+        if self.title and (not parts or parts[-1] != self.title):
+            parts.append(self.title)
+        return " > ".join(parts)
+
+    def cited_heading(self, citation: Citation) -> str:
+        """The heading of a span cited for this question: its passage's, else the question's."""
+        return citation.chunk.heading if citation.chunk is not None else self.heading
 
     @property
     def label(self) -> str:
@@ -188,7 +197,7 @@ def _qa_parts(block: Block) -> _Parsed:
     marker = next((i for i, line in enumerate(body) if _ANSWER_MARKER.match(line.text)), None)
     preamble, answer = (body[:marker], body[marker + 1 :]) if marker is not None else ([], body)
     if marker is None:
-        answer = [line for line in answer if not _DIFFICULTY_LINE.match(line.text)]
+        answer = [line for line in answer if not DIFFICULTY_LINE.match(line.text)]
     follow_ups: list[str] = []
     split = next((i for i, line in enumerate(answer) if _FOLLOW_UPS.match(line.text)), None)
     if split is not None:
@@ -198,7 +207,7 @@ def _qa_parts(block: Block) -> _Parsed:
             follow_ups.append(strip_bullet(line.text))
         answer = answer[:split]
     intent = " ".join(
-        line.text.strip() for line in preamble if not _DIFFICULTY_LINE.match(line.text)
+        line.text.strip() for line in preamble if not DIFFICULTY_LINE.match(line.text)
     )
     return _Parsed(
         block,

@@ -1,4 +1,4 @@
-"""Calibrate the grading cutoffs on the question bank: ``python -m studyrag.quiz.calibrate``.
+"""Calibrate the grading cutoffs on the question bank: ``studyrag quiz calibrate``.
 
 For every question with at least four key points, answers of known quality are graded:
 
@@ -17,7 +17,6 @@ prints the cutoffs that give competent answers the most credit while keeping wro
 
 from __future__ import annotations
 
-import argparse
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ import numpy as np
 
 from studyrag.quiz.bank import Question, QuestionBank, load_bank
 from studyrag.quiz.grader import Cutoffs, Grader, Match
+from studyrag.settings import Settings
 
 OFF_DOMAIN = (
     "To bake sourdough bread, feed the starter the night before. Mix flour, water and salt, then "
@@ -55,11 +55,15 @@ def half_answer(grader: Grader, question: Question) -> str:
     return "\n".join(p.text for p in grader.bank.key_points(question)[::2])
 
 
-def _answers(grader: Grader, questions: Sequence[Question]) -> list[tuple[str, Question, str]]:
+def _answers(
+    grader: Grader, questions: Sequence[Question], limit: int | None = None
+) -> list[tuple[str, Question, str]]:
+    """Answers of known quality for the first ``limit`` questions; wrong answers are drawn from
+    every question of another document."""
     titles = grader.scorer.embed([q.title for q in questions])
     similarity = titles @ titles.T
     answers = []
-    for i, question in enumerate(questions):
+    for i, question in enumerate(questions[:limit] if limit else questions):
         others = [j for j in np.argsort(similarity[i]) if questions[j].source != question.source]
         answers += [
             ("model", question, question.answer),
@@ -77,9 +81,8 @@ def collect(grader: Grader, limit: int | None = None) -> list[Case]:
     """Similarities of every calibration answer to its question's key points."""
     bank = grader.bank
     questions = [q for q in bank if q.has_answer and len(bank.key_points(q)) >= MIN_POINTS]
-    questions = questions[:limit] if limit else questions
     cases = []
-    for scenario, question, answer in _answers(grader, questions):
+    for scenario, question, answer in _answers(grader, questions, limit):
         matches = grader.scorer.match(bank.key_points(question), answer)
         cases.append(Case(scenario, question.id, tuple(matches)))
     return cases
@@ -132,19 +135,13 @@ def _print(summary: dict[str, dict[str, float]]) -> None:
         )
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    from studyrag.embedding import load_embedder
-    from studyrag.settings import EmbeddingModelName, Settings
+def run(settings: Settings, limit: int | None = None) -> None:
+    """Print the current cutoffs' confusion on the bank, then the best cutoffs found."""
+    from studyrag.registry import process_models
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", choices=[m.value for m in EmbeddingModelName])
-    parser.add_argument("--limit", type=int, help="Only the first N questions (a quick look).")
-    args = parser.parse_args(argv)
-    overrides = {"embedding_model": args.model} if args.model else {}
-    settings = Settings(**overrides)
     bank: QuestionBank = load_bank(settings.corpus_dir, settings.max_file_bytes)
-    grader = Grader(bank, load_embedder(settings.embedding_model), settings)
-    cases = collect(grader, args.limit)
+    grader = Grader(bank, process_models().embedder(settings), settings)
+    cases = collect(grader, limit)
     current = grader.cutoffs
     print(f"model {settings.embedding_model.value}; current cutoffs {current}")
     _print(summarize(cases, current))
@@ -154,7 +151,3 @@ def main(argv: Sequence[str] | None = None) -> None:
         _print(summarize(cases, ranked[0][1]))
     else:
         print("no cutoffs meet the constraints")
-
-
-if __name__ == "__main__":
-    main()

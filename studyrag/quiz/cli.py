@@ -6,7 +6,6 @@ import json
 import random
 import time
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
     from studyrag.quiz.bank import Question, QuestionBank
     from studyrag.quiz.grader import Grader, GradeResult
     from studyrag.quiz.schedule import ReviewState
-    from studyrag.settings import EmbeddingModelName, Settings
+    from studyrag.settings import Settings
 
 quiz_app = typer.Typer(
     add_completion=False,
@@ -51,12 +50,11 @@ def _bank(settings: Settings) -> QuestionBank:
     raise AssertionError("unreachable")
 
 
-@cache
-def _embedder(name: EmbeddingModelName) -> Embedder:
-    """The embedding model, loaded once per process (model-answer grading needs no index)."""
-    from studyrag.embedding import load_embedder
+def _embedder(settings: Settings) -> Embedder:
+    """The process's embedding model (model-answer grading needs no index)."""
+    from studyrag.registry import process_models
 
-    return load_embedder(name)
+    return process_models().embedder(settings)
 
 
 def _with_grader(settings: Settings, question: Question, work: Callable[[Grader], T]) -> T:
@@ -66,7 +64,7 @@ def _with_grader(settings: Settings, question: Question, work: Callable[[Grader]
     bank = _bank(settings)
     if question.has_answer:
         with user_errors():
-            return work(Grader(bank, _embedder(settings.embedding_model), settings))
+            return work(Grader(bank, _embedder(settings), settings))
         raise AssertionError("unreachable")
     return with_pipeline(settings, lambda p: work(Grader(bank, p.embedder, settings, p)))
 
@@ -270,3 +268,16 @@ def progress(as_json: JsonOption = False) -> None:
             f" {s.last_mean_score:>6.0f} {s.weak:>5}"
         )
     typer.echo(f"\nDue for review now: {len(due)}" + (f" ({', '.join(due[:5])}...)" if due else ""))
+
+
+@quiz_app.command()
+def calibrate(
+    limit: Annotated[
+        int | None, typer.Option(help="Only the first N questions (a quick look).")
+    ] = None,
+) -> None:
+    """Sweep the grading cutoffs on answers of known quality (see studyrag/quiz/calibrate.py)."""
+    from studyrag.quiz import calibrate as calibration
+
+    with user_errors():
+        calibration.run(_settings(), limit)

@@ -8,7 +8,7 @@ Each key point of the reference gets two signals against the student's answer:
   in the answer, a term also counting when rapidfuzz finds a near spelling (typos, inflections).
 
 Their weighted sum is mapped to a credit in [0, 1] by two calibrated cutoffs (``low`` gives no
-credit, ``high`` full credit; per embedding model, see ``python -m studyrag.quiz.calibrate``). A
+credit, ``high`` full credit; per embedding model, see ``studyrag quiz calibrate``). A
 point is covered at credit >= 0.5; the score is the mean credit times 100.
 
 Questions with a model answer are graded against it. Outline questions (no answer in their
@@ -343,7 +343,7 @@ class Grader:
             tuple(list(dict.fromkeys(follow_ups))[:MAX_FOLLOW_UPS]),
             from_model_answer=False,
             note=note,
-            passages=tuple(Citation(h.chunk.source, h.chunk.start, h.chunk.end) for h in hits),
+            passages=tuple(Citation.of_chunk(h.chunk) for h in hits),
         )
 
     def _passage_points(self, hits: Sequence[Hit]) -> tuple[list[KeyPoint], list[str]]:
@@ -374,7 +374,7 @@ class Grader:
             found = extract_key_points(lines, aligned, chunk.source)
             if found:
                 return found
-        citation = Citation(chunk.source, chunk.start, chunk.end)
+        citation = Citation.of_chunk(chunk)
         pieces = tuple(split_sentences(chunk.text))
         return [KeyPoint(" ".join(chunk.text.split()), citation, "", pieces)]
 

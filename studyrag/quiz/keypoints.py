@@ -15,6 +15,7 @@ from typing import Any
 
 from studyrag.ingest.chunker import Line, split_lines
 from studyrag.ingest.cleaner import AlignedText
+from studyrag.types import Citation
 from studyrag.units import BULLET
 
 MAX_POINT_CHARS = 350
@@ -30,21 +31,6 @@ _CLAUSE_BREAK = re.compile(
     r"\s*[;:\u2014\u2013]\s+|,?\s+(?:so|which|but|whereas|while)\s+|,\s+and\s+"
 )
 MIN_CLAUSE_WORDS = 3
-
-
-@dataclass(frozen=True)
-class Citation:
-    """A span of an original corpus file: ``[source, start, end]``."""
-
-    source: str
-    start: int
-    end: int
-
-    def to_list(self) -> list[Any]:
-        return [self.source, self.start, self.end]
-
-    def __str__(self) -> str:
-        return f"[{self.source}, {self.start}, {self.end}]"
 
 
 @dataclass(frozen=True)

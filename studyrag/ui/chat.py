@@ -39,8 +39,8 @@ def short_heading(heading: str, limit: int = 110) -> str:
 
 def citation_label(citation: Citation) -> str:
     """Expander label: number, file, heading (escaped: labels accept Markdown)."""
-    source = escape_markdown(citation.chunk.source)
-    return f"[{citation.n}] {source} · {escape_markdown(short_heading(citation.chunk.heading))}"
+    source = escape_markdown(citation.passage.source)
+    return f"[{citation.n}] {source} · {escape_markdown(short_heading(citation.passage.heading))}"
 
 
 def _open_citation(key: str) -> None:
@@ -57,7 +57,7 @@ def render_citation_links(turn: Turn, answer: Answer) -> None:
                 f"[{citation.n}]",
                 key=f"link-{key}",
                 type="tertiary",
-                help=f"{citation.chunk.source} · {citation.chunk.heading}",
+                help=f"{citation.passage.source} · {citation.passage.heading}",
                 on_click=_open_citation,
                 args=(key,),
             )
@@ -68,13 +68,13 @@ def render_document_context(
 ) -> None:
     """The passage inside its source file, with the text around it in grey."""
     try:
-        context = document_context(settings, citation.chunk)
+        context = document_context(settings, citation.passage)
     except (StudyragError, OSError) as error:
         st.warning(str(error), icon=":material/description:")
         return
-    if context.passage != citation.chunk.text:
+    if context.passage != citation.passage.text:
         spans = [
-            s for s in (locate(citation.chunk.text[a:b], context.passage) for a, b in spans) if s
+            s for s in (locate(citation.passage.text[a:b], context.passage) for a, b in spans) if s
         ]
     with st.container(height=380, border=True):
         if context.truncated_before:
@@ -99,7 +99,7 @@ def render_citation(settings: Settings, turn: Turn, answer: Answer, citation: Ci
     if not expander.open:
         return
     with expander:
-        chunk = citation.chunk
+        chunk = citation.passage
         st.caption(f"**{escape_markdown(chunk.source)}** · {escape_markdown(chunk.heading or '')}")
         spans = supporting_spans(answer, citation)
         st.markdown(text_to_markdown(chunk.text, spans))

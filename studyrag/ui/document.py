@@ -10,7 +10,6 @@ from pathlib import Path
 from studyrag.index.manifest import Manifest
 from studyrag.ingest.cleaner import clean_text
 from studyrag.ingest.loaders import decode_bytes
-from studyrag.ingest.pipeline import manifest_path
 from studyrag.settings import Settings
 from studyrag.types import Chunk, StudyragError
 
@@ -36,7 +35,7 @@ class DocumentContext:
 def source_path(settings: Settings, source: str) -> Path:
     """The file a source was ingested from: the manifest's record, else under the corpus."""
     try:
-        manifest = Manifest.load(manifest_path(settings))
+        manifest = Manifest.load(settings.manifest_path)
     except ValueError:
         manifest = None
     entry = manifest.entries.get(source) if manifest else None

@@ -10,7 +10,6 @@ up-voted answer becomes a gold question in the ``eval/data/study_qa.jsonl`` form
 from __future__ import annotations
 
 import json
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,10 +36,10 @@ def _read_utf8(path: Path) -> str | None:
 
 def citation_spans(corpus_dir: Path, answer: Answer, citation: Citation) -> list[dict[str, str]]:
     """Exact substrings of the source file that back ``citation`` (gold-set span format)."""
-    text = _read_utf8(corpus_dir / citation.chunk.source)
+    text = _read_utf8(corpus_dir / citation.passage.source)
     if text is None:
         return []
-    chunk = citation.chunk
+    chunk = citation.passage
     begin = max(0, chunk.start - _MARGIN)
     region = text[begin : chunk.end + _MARGIN]
     spans = []
@@ -142,19 +141,3 @@ class FeedbackStore:
     def _still_there(self, span: dict[str, str]) -> bool:
         text = _read_utf8(self.corpus_dir / span.get("source", ""))
         return bool(text and span.get("text") and span["text"] in text)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m studyrag.ui.feedback [OUT]``: write up-voted answers as gold JSONL."""
-    args = sys.argv[1:] if argv is None else argv
-    data = FeedbackStore.for_settings(Settings()).export_gold()
-    if args:
-        Path(args[0]).write_text(data, encoding="utf-8")
-        print(f"wrote {data.count(chr(10))} gold rows to {args[0]}", file=sys.stderr)
-    else:
-        sys.stdout.write(data)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

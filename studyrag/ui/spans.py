@@ -59,7 +59,7 @@ def supporting_spans(answer: Answer, citation: Citation) -> list[tuple[int, int]
         return quoted
     spans = []
     for sentence in supporting_sentences(answer, citation.n):
-        span = locate(sentence, citation.chunk.text)
+        span = locate(sentence, citation.passage.text)
         if span:
             spans.append(span)
     return spans

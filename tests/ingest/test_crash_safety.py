@@ -13,7 +13,6 @@ import pytest
 
 from studyrag.index.bm25_sidecar import BM25Sidecar
 from studyrag.index.manifest import Manifest
-from studyrag.ingest.pipeline import manifest_path, sidecar_path
 from studyrag.pipeline import StudyPipeline
 from tests.conftest import CORPUS, make_settings
 
@@ -41,8 +40,8 @@ def _state(settings) -> dict[str, object]:
     with StudyPipeline(settings) as pipeline:
         points = {c.chunk_id: c.content_hash for c in pipeline.store.iter_chunks()}
         hit = pipeline.search("What is the KV cache?", top_k=1).hits[0].chunk.chunk_id
-    manifest = Manifest.load(manifest_path(settings))
-    sidecar = BM25Sidecar.load(sidecar_path(settings))
+    manifest = Manifest.load(settings.manifest_path)
+    sidecar = BM25Sidecar.load(settings.sidecar_path)
     return {
         "points": points,
         "manifest": {k: (v.sha256, v.chunk_ids) for k, v in manifest.entries.items()},
@@ -86,7 +85,7 @@ def test_sigkill_mid_ingest_keeps_the_index_and_converges(tmp_path: Path, kill_a
     with StudyPipeline(settings) as pipeline:
         assert pipeline.search("What is the KV cache?", top_k=3).hits
         assert pipeline.store.count() > 0
-    assert json.loads(manifest_path(settings).read_text("utf-8"))["entries"].keys() == set(
+    assert json.loads(settings.manifest_path.read_text("utf-8"))["entries"].keys() == set(
         before["manifest"]
     )
 

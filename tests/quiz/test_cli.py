@@ -102,3 +102,11 @@ def test_user_errors_are_one_line(invoke) -> None:
     empty = invoke("ask", "--id", _kv_cache_id(), "--answer", "  ")
     assert empty.exit_code == 2 and "the answer is empty" in empty.output
     assert "Traceback" not in unknown.output + level.output + weak.output + empty.output
+
+
+def test_calibrate_sweeps_cutoffs_on_a_few_questions(invoke) -> None:
+    result = invoke("calibrate", "--limit", "3")
+    assert result.exit_code == 0, result.output
+    assert "current cutoffs" in result.output
+    for scenario in ("model", "half", "median", "unrelated", "off_domain"):
+        assert f"  {scenario} " in result.output

@@ -66,10 +66,6 @@ def test_source_filter_limits_every_stage(pipeline) -> None:
     assert result.hits and all(h.chunk.source == only for h in result.hits)
 
 
-@pytest.mark.parametrize(
-    ("query", "message"),
-    [("", "empty"), ("   \n\t", "empty"), ("\x00\x01\x02", "empty"), ("x" * 100_000, "characters")],
-)
-def test_bad_questions_get_one_clear_error(pipeline, query, message) -> None:
-    with pytest.raises(StudyragError, match=message):
-        pipeline.search(query)
+def test_a_bad_question_is_refused_by_search_too(pipeline) -> None:
+    with pytest.raises(StudyragError, match="empty"):
+        pipeline.search("\x00\x01\x02")

@@ -21,13 +21,15 @@ def test_long_headings_keep_their_innermost_levels() -> None:
 
 
 def test_citation_labels_are_escaped_markdown() -> None:
-    citation = Citation(2, _hit(2, 1, None).chunk)
+    citation = Citation.of_chunk(_hit(2, 1, None).chunk, 2)
     assert citation_label(citation) == "[2] doc\\_2\\.txt · Part \\*one\\* \\> Q2"
 
 
 def test_why_table_has_every_score_and_marks_cited_passages() -> None:
     passages = [Passage(1, _hit(1, 1, None)), Passage(2, _hit(2, None, 3))]
-    answer = Answer("q", "a [2].", False, [Citation(2, passages[1].chunk)], passages=passages)
+    answer = Answer(
+        "q", "a [2].", False, [Citation.of_chunk(passages[1].chunk, 2)], passages=passages
+    )
     frame = passages_frame(answer)
     assert list(frame.columns[:6]) == [
         "n",

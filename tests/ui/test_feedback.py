@@ -27,7 +27,7 @@ def _answer(corpus: Path, refused: bool = False) -> Answer:
         text="RMSNorm removes the mean-centering step and normalizes by the root mean square "
         "only [1]. It is about 10% faster than LayerNorm with no loss in quality [1].",
         refused=refused,
-        citations=[Citation(1, chunk)],
+        citations=[Citation.of_chunk(chunk, 1)],
         sentences=[
             AnswerSentence(
                 "RMSNorm removes the mean-centering step and normalizes by the root mean "
@@ -72,11 +72,18 @@ def test_the_latest_vote_per_answer_wins(tmp_path: Path) -> None:
     assert [r["id"] for r in store.gold_rows()] == ["fb-a2"]
 
 
-def test_export_is_in_the_gold_format_and_loads_as_gold(tmp_path: Path) -> None:
+def test_export_is_in_the_gold_format_and_loads_as_gold(tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from studyrag.cli import app
+
     store = _store(tmp_path)
     store.record("abc", UP, _answer(store.corpus_dir))
     exported = tmp_path / "gold.jsonl"
-    exported.write_text(store.export_gold(), "utf-8")
+    monkeypatch.setenv("STUDYRAG_CORPUS_DIR", str(store.corpus_dir))
+    command = ["--data-dir", str(tmp_path / "data"), "export-feedback", str(exported)]
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 0 and "wrote 1 gold rows" in result.output
     row = json.loads(exported.read_text("utf-8"))
     assert set(row) == {"id", "question", "kind", "spans", "reference_answer"}
     assert row["kind"] == "feedback" and "[1]" not in row["reference_answer"]

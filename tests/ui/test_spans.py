@@ -45,7 +45,7 @@ def test_supporting_spans_only_use_supported_sentences_citing_the_passage() -> N
         question="why rmsnorm?",
         text="",
         refused=False,
-        citations=[Citation(1, chunk)],
+        citations=[Citation.of_chunk(chunk, 1)],
         sentences=[
             AnswerSentence("It is about 10% faster than LayerNorm with no loss in quality.", [1]),
             AnswerSentence("RMSNorm removes the mean-centering step.", [2]),

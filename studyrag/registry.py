@@ -1,0 +1,74 @@
+"""One owner for the models of a process: the embedder, the cross-encoder and the answer
+generators are each loaded once and shared by every pipeline, app session, CLI call, eval run
+and quiz grader in it."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from studyrag.embedding import Embedder, load_embedder
+from studyrag.offline import pin_offline
+from studyrag.retrieval.reranker import CrossEncoderReranker
+from studyrag.settings import GeneratorBackend, Settings
+
+if TYPE_CHECKING:
+    from studyrag.generate.base import Generator
+
+
+class ModelRegistry:
+    """Loads each model on first use and keeps it; keyed by what changes the model."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._embedders: dict[tuple[str, str], Embedder] = {}
+        self._rerankers: dict[int, CrossEncoderReranker] = {}
+        self._generators: dict[tuple[GeneratorBackend, str], Generator] = {}
+
+    def embedder(self, settings: Settings) -> Embedder:
+        """The dense embedder of ``settings.embedding_model`` (with its INT8 cache folder)."""
+        cache = settings.models_dir if settings.embed_int8_min_chunks >= 0 else None
+        key = (settings.embedding_model.value, str(cache or ""))
+        pin_offline()
+        with self._lock:
+            if key not in self._embedders:
+                self._embedders[key] = load_embedder(settings.embedding_model, cache)
+            return self._embedders[key]
+
+    def reranker(self, settings: Settings) -> CrossEncoderReranker:
+        """The cross-encoder, per token window."""
+        pin_offline()
+        with self._lock:
+            window = settings.rerank_max_tokens
+            if window not in self._rerankers:
+                self._rerankers[window] = CrossEncoderReranker(window)
+            return self._rerankers[window]
+
+    def generator(self, backend: GeneratorBackend, settings: Settings) -> Generator:
+        """The answer generator for ``backend``, per distinct settings (a GGUF loads once)."""
+        from studyrag.generate import make_generator
+
+        pin_offline()
+        key = (backend, settings.cache_key())
+        with self._lock:
+            if key not in self._generators:
+                scorer = self.reranker(settings).score
+                self._generators[key] = make_generator(backend, settings, scorer)
+            return self._generators[key]
+
+    def loaded(self) -> dict[str, int]:
+        """How many of each kind are loaded (for tests and `studyrag status`)."""
+        with self._lock:
+            return {
+                "embedders": len(self._embedders),
+                "rerankers": len(self._rerankers),
+                "generators": len(self._generators),
+            }
+
+
+_PROCESS_MODELS = ModelRegistry()
+
+
+def process_models() -> ModelRegistry:
+    """The registry every pipeline of this process shares unless given its own."""
+    return _PROCESS_MODELS
