@@ -175,8 +175,13 @@ class Settings(BaseSettings):
     quiz_max_answer_chars: int = Field(8000, ge=100, le=100_000)
     quiz_outline_passages: int = Field(3, ge=1, le=20)  # passages graded against (outline)
     quiz_outline_points: int = Field(8, ge=1, le=50)  # key points kept from those passages
-    quiz_pass_score: int = Field(70, ge=0, le=100)  # at or over: up a box; under: "weak"
-    quiz_fail_score: int = Field(50, ge=0, le=100)  # under: back to the first box
+    # FSRS ratings by score: under fail = Again, under pass = Hard, under easy = Good, else Easy.
+    quiz_pass_score: int = Field(70, ge=0, le=100)  # under: "weak" (Hard or Again)
+    quiz_fail_score: int = Field(50, ge=0, le=100)  # under: Again (relearn)
+    quiz_easy_score: int = Field(90, ge=0, le=100)  # at or over: Easy
+    quiz_desired_retention: float = Field(0.9, ge=0.5, lt=1.0)  # FSRS's target recall probability
+    # Own FSRS parameters are fitted from this many reviews a day or more apart (fsrs needs 512).
+    quiz_fsrs_min_reviews: int = Field(512, ge=512)
 
     # Evaluation: the RAGAS judge, any OpenAI-compatible endpoint (unset = LLM-free metrics only).
     judge_base_url: str | None = None

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from studyrag.quiz.grader import Grader, GradeResult
     from studyrag.quiz.schedule import ReviewState
     from studyrag.settings import Settings
+    from studyrag.types import Citation
 
 quiz_app = typer.Typer(
     add_completion=False,
@@ -116,7 +117,13 @@ def _print_question(question: Question) -> None:
         typer.echo("Cover: " + "; ".join(question.sub_points) + "\n")
 
 
-def _print_result(result: GradeResult, state: ReviewState | None) -> None:
+def _cite(question: Question, citation: Citation) -> str:
+    heading = question.cited_heading(citation)
+    return f"({citation.source} · {heading} · characters {citation.start:,}-{citation.end:,})"
+
+
+def _print_result(result: GradeResult, state: ReviewState | None, rating: str) -> None:
+    question = result.question
     where = "the model answer" if result.reference.from_model_answer else "retrieved passages"
     typer.echo(f"\nScore: {result.score}/100 (graded against {where})")
     if result.reference.note:
@@ -124,16 +131,19 @@ def _print_result(result: GradeResult, state: ReviewState | None) -> None:
     total = len(result.points)
     typer.echo(f"\nCovered ({len(result.covered)}/{total}):")
     for grade in result.covered:
-        typer.echo(f"  + {grade.point.text[:160]} {grade.point.citation}")
+        typer.echo(f"  + {grade.point.text[:160]}\n      {_cite(question, grade.point.citation)}")
     typer.echo(f"Missed ({len(result.missed)}/{total}):")
     for grade in result.missed:
-        typer.echo(f"  - {grade.point.text[:160]} {grade.point.citation}")
+        typer.echo(f"  - {grade.point.text[:160]}\n      {_cite(question, grade.point.citation)}")
     if result.reference.follow_ups:
         typer.echo("\nFollow-ups an interviewer may chain:")
         for follow_up in result.reference.follow_ups:
             typer.echo(f"  ? {follow_up}")
     if state is not None:
-        typer.echo(f"\nNext review {_when(state.due_at - time.time())} (box {state.box}).")
+        typer.echo(
+            f"\nRated {rating}; FSRS schedules the next review {_when(state.due_at - time.time())}"
+            f" (stability {state.card.stability or 0:.1f} days)."
+        )
 
 
 # Commands ---------------------------------------------------------------------------------------
@@ -181,7 +191,7 @@ def show(
     if not question.has_answer:
         typer.echo("No model answer in the source: `quiz ask` grades it against other documents.")
     for point in bank.key_points(question):
-        typer.echo(f"  * {point.text} {point.citation}")
+        typer.echo(f"  * {point.text}\n      {_cite(question, point.citation)}")
     for follow_up in question.follow_ups:
         typer.echo(f"  ? {follow_up}")
 
@@ -226,48 +236,109 @@ def ask(
             if record
             else None
         )
+        rating = store.scheduler.rating(result.score).name.lower()
     if as_json:
         payload: dict[str, Any] = {"question": question.to_dict(), **result.to_dict()}
         if state is not None:
-            payload["next_review"] = {"box": state.box, "due_at": state.due_at}
+            payload["next_review"] = {
+                "rating": rating,
+                "due_at": state.due_at,
+                "stability_days": state.card.stability,
+                "difficulty": state.card.difficulty,
+            }
         typer.echo(json.dumps(payload, ensure_ascii=False))
     else:
-        _print_result(result, state)
+        _print_result(result, state, rating)
 
 
 @quiz_app.command()
 def progress(as_json: JsonOption = False) -> None:
-    """Per-topic scores and what is due for review."""
+    """What is due today, and per topic: FSRS retention now, scores, weak questions."""
     from studyrag.quiz.progress import ProgressStore
 
     settings = _settings()
     with user_errors(), ProgressStore.for_settings(settings) as store:
-        summaries = store.topic_summaries()
-        history = store.topic_history()
         now = time.time()
-        due = sorted(s.question_id for s in store.states().values() if s.is_due(now))
+        summaries = store.topic_summaries(now)
+        history = store.topic_history()
+        due = [s.question_id for s in store.due_today(now)]
+        forecast = store.due_forecast(7, now)
+        parameters = store.parameters_note(settings.quiz_fsrs_min_reviews)
+        migrated = store.migrated_reviews
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "topics": [s.to_dict() for s in summaries],
-                    "history": [p.__dict__ for p in history],
-                    "due": due,
-                },
-                ensure_ascii=False,
-            )
-        )
+        payload = {
+            "due_today": due,
+            "forecast": [{"day": day, "due": count} for day, count in forecast],
+            "topics": [s.to_dict() for s in summaries],
+            "history": [p.__dict__ for p in history],
+            "scheduler": parameters,
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False))
         return
+    if migrated:
+        typer.echo(f"Moved your Leitner history to FSRS: {migrated} reviews replayed.\n")
     if not summaries:
         typer.echo("No attempts yet: start with `studyrag quiz ask`.")
         return
-    typer.echo(f"{'topic':<40} {'tries':>5} {'qs':>4} {'mean':>5} {'latest':>6} {'weak':>5}")
+    shown = f" ({', '.join(due[:5])}{', ...' if len(due) > 5 else ''})" if due else ""
+    typer.echo(f"Due today: {len(due)}{shown}")
+    typer.echo(
+        "Next 7 days: " + ", ".join(f"{_day_name(day)} {count}" for day, count in forecast) + "\n"
+    )
+    typer.echo(
+        f"{'topic':<36} {'retention':>9} {'due':>4} {'tries':>5} {'qs':>4}"
+        f" {'latest':>6} {'weak':>5}"
+    )
     for s in summaries:
+        retention = f"{s.retention:.0%}" if s.retention is not None else "-"
         typer.echo(
-            f"{s.topic[:40]:<40} {s.attempts:>5} {s.questions:>4} {s.mean_score:>5.0f}"
+            f"{s.topic[:36]:<36} {retention:>9} {s.due_today:>4} {s.attempts:>5} {s.questions:>4}"
             f" {s.last_mean_score:>6.0f} {s.weak:>5}"
         )
-    typer.echo(f"\nDue for review now: {len(due)}" + (f" ({', '.join(due[:5])}...)" if due else ""))
+    typer.echo(
+        "\nretention: FSRS's predicted chance you recall a topic's answers now (not raw scores)."
+    )
+    typer.echo(parameters + ".")
+
+
+def _day_name(offset: int) -> str:
+    return {0: "today", 1: "tomorrow"}.get(offset, f"+{offset}d")
+
+
+@quiz_app.command()
+def optimize() -> None:
+    """Fit FSRS's parameters to your own reviews (offline), then reschedule every question."""
+    from studyrag.quiz.progress import ProgressStore
+
+    settings = _settings()
+    with user_errors(), ProgressStore.for_settings(settings) as store:
+        fit = store.fit_parameters(settings.quiz_fsrs_min_reviews)
+    typer.echo(fit.message + ".")
+
+
+@quiz_app.command()
+def export(
+    anki: Annotated[
+        Path | None, typer.Option("--anki", help="Write an Anki deck (.apkg).", dir_okay=False)
+    ] = None,
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", help="Write a CSV file.", dir_okay=False)
+    ] = None,
+) -> None:
+    """Export the question bank: an Anki deck (re-exports update it) and/or CSV."""
+    from studyrag.quiz.export import write_anki, write_csv
+
+    if anki is None and csv_file is None:
+        fail("say where: --anki FILE.apkg and/or --csv FILE.csv")
+    settings = _settings()
+    bank = _bank(settings)
+    with user_errors():
+        if anki is not None:
+            count = write_anki(bank, anki)
+            typer.echo(f"wrote {count} notes to {anki} (import it in Anki: File > Import)")
+        if csv_file is not None:
+            count = write_csv(bank, csv_file)
+            typer.echo(f"wrote {count} rows to {csv_file}")
 
 
 @quiz_app.command()

@@ -230,15 +230,21 @@ class GradeResult:
             "topic": self.question.topic,
             "difficulty": self.question.difficulty,
             "score": self.score,
-            "covered": [p.to_dict() for p in self.covered],
-            "missed": [p.to_dict() for p in self.missed],
+            "covered": [self._point(p) for p in self.covered],
+            "missed": [self._point(p) for p in self.missed],
             "follow_ups": list(self.reference.follow_ups),
             "graded_against": "model answer"
             if self.reference.from_model_answer
             else "retrieved passages",
             "note": self.reference.note,
-            "passages": [c.to_list() for c in self.reference.passages],
+            "passages": [
+                {**c.to_dict(), "heading": self.question.cited_heading(c)}
+                for c in self.reference.passages
+            ],
         }
+
+    def _point(self, grade: PointGrade) -> dict[str, Any]:
+        return {**grade.to_dict(), "heading": self.question.cited_heading(grade.point.citation)}
 
 
 # The grader -------------------------------------------------------------------------------------

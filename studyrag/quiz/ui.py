@@ -83,22 +83,40 @@ def _show_question(question: Question) -> None:
         st.caption(plain("Cover: " + "; ".join(question.sub_points)))
 
 
+def _show_span(settings: Settings, source: str, start: int, end: int, heading: str) -> None:
+    """A cited span as the Ask page opens one: file · heading, then the span highlighted in
+    the text around it, then where it is."""
+    st.caption(f"**{escape_markdown(source)}** · {escape_markdown(heading)}")
+    try:
+        context = span_context(settings, source, start, end)
+    except (StudyragError, OSError) as error:
+        st.warning(str(error), icon=":material/description:")
+        return
+    shown = context.before + context.passage + context.after
+    lit = (len(context.before), len(context.before) + len(context.passage))
+    with st.container(border=True):
+        st.markdown(text_to_markdown(shown, [lit]))
+    st.caption(f"Characters {start:,}–{end:,} of {source}.")
+
+
 def _show_point(settings: Settings, question: Question, mark: str, point: dict[str, Any]) -> None:
-    """A key point as a citation opens on the Ask page: file · heading, the span highlighted."""
+    """A key point, opening on its source span."""
     source, start, end = point["citation"]
-    heading = " > ".join(p for p in (question.topic, question.prompt) if p)
     with st.expander(f"{mark} {escape_markdown(point['text'])}"):
-        st.caption(f"**{escape_markdown(source)}** · {escape_markdown(heading)}")
-        try:
-            context = span_context(settings, source, start, end)
-        except (StudyragError, OSError) as error:
-            st.warning(str(error), icon=":material/description:")
-            return
-        shown = context.before + context.passage + context.after
-        lit = (len(context.before), len(context.before) + len(context.passage))
-        with st.container(border=True):
-            st.markdown(text_to_markdown(shown, [lit]))
-        st.caption(f"Characters {start:,}–{end:,} of {source}.")
+        _show_span(settings, source, start, end, point.get("heading") or question.heading)
+
+
+def _show_reference(settings: Settings, question: Question, result: dict[str, Any]) -> None:
+    """What the answer was graded against, each passage opening like a citation."""
+    passages = result.get("passages") or []
+    if not passages:
+        return
+    st.markdown("**Graded against**")
+    for passage in passages:
+        heading = passage.get("heading") or question.heading
+        label = f"{escape_markdown(passage['source'])} · {escape_markdown(heading)}"
+        with st.expander(label):
+            _show_span(settings, passage["source"], passage["start"], passage["end"], heading)
 
 
 def _show_result(result: dict[str, Any], settings: Settings, question: Question) -> None:
@@ -113,26 +131,50 @@ def _show_result(result: dict[str, Any], settings: Settings, question: Question)
     st.markdown(f"**Missed ({len(result['missed'])}/{total})**")
     for point in result["missed"]:
         _show_point(settings, question, "✗", point)
+    _show_reference(settings, question, result)
     if result["follow_ups"]:
         st.markdown("**Follow-ups an interviewer may chain**")
         for follow_up in result["follow_ups"]:
             st.text(f"? {follow_up}")
 
 
-def _show_progress(store: ProgressStore) -> None:
+def _show_progress(store: ProgressStore, settings: Settings) -> None:
+    import time
+
     import pandas as pd
 
     st.subheader("Progress")
+    if store.migrated_reviews:
+        st.info(f"Your Leitner history moved to FSRS: {store.migrated_reviews} reviews replayed.")
     history = store.topic_history()
     if not history:
         st.caption("No graded answers yet.")
         return
+    now = time.time()
+    due = store.due_today(now)
+    forecast = store.due_forecast(7, now)
+    columns = st.columns(2)
+    columns[0].metric("Due today", len(due))
+    columns[1].metric("Due in the next 7 days", sum(count for day, count in forecast if day > 0))
+    summaries = store.topic_summaries(now)
+    retention = pd.DataFrame(
+        {"topic": s.topic, "retention": 100 * s.retention}
+        for s in summaries
+        if s.retention is not None
+    )
+    if not retention.empty:
+        st.markdown("**Retention by topic** (FSRS's predicted chance you recall the answers now)")
+        st.bar_chart(retention.set_index("topic")["retention"], y_label="retention %")
     frame = pd.DataFrame([p.__dict__ for p in history])
     chart = frame.pivot_table(index="day", columns="topic", values="mean_score", aggfunc="mean")
     st.line_chart(chart, y_label="mean score")
-    summaries = pd.DataFrame([s.to_dict() for s in store.topic_summaries()])
-    st.bar_chart(summaries.set_index("topic")["last_mean_score"], y_label="latest score")
-    st.dataframe(summaries, hide_index=True)
+    st.dataframe(pd.DataFrame([s.to_dict() for s in summaries]), hide_index=True)
+    st.caption(store.parameters_note(settings.quiz_fsrs_min_reviews) + ".")
+    if store.spaced_review_count() >= settings.quiz_fsrs_min_reviews and st.button(
+        "Fit FSRS to my reviews", key="quiz_fit_fsrs"
+    ):
+        with st.spinner("Fitting FSRS parameters to your reviews..."):
+            st.success(store.fit_parameters(settings.quiz_fsrs_min_reviews).message + ".")
 
 
 def render_practice_page(pipeline: StudyPipeline, settings: Settings) -> None:
@@ -146,7 +188,7 @@ def render_practice_page(pipeline: StudyPipeline, settings: Settings) -> None:
         return
     try:
         _practice(pipeline, settings, bank, store)
-        _show_progress(store)
+        _show_progress(store, settings)
     finally:
         store.close()
 

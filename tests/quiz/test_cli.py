@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -44,7 +46,8 @@ def test_ask_grades_records_and_weak_mode_brings_the_question_back(invoke) -> No
     assert data["question_id"] == _kv_cache_id() and 0 < data["score"] < 70
     assert data["covered"] and data["missed"] and len(data["follow_ups"]) == 3
     assert data["missed"][0]["citation"][0] == source_named("001")
-    assert data["next_review"]["box"] == 0
+    assert data["next_review"]["rating"] == "again" if data["score"] < 50 else "hard"
+    assert data["next_review"]["due_at"] - time.time() < 3600  # a learning step, in minutes
 
     again = invoke("ask", "--weak", "--answer", PARTIAL, "--json")
     assert again.exit_code == 0, again.output
@@ -54,6 +57,10 @@ def test_ask_grades_records_and_weak_mode_brings_the_question_back(invoke) -> No
     [topic] = progress["topics"]
     assert (topic["topic"], topic["attempts"], topic["weak"]) == ("Transformer Architecture", 2, 1)
     assert progress["history"][0]["attempts"] == 2
+    assert progress["due_today"] == [_kv_cache_id()] and topic["due_today"] == 1
+    assert 0 <= topic["retention"] <= 1 and "default parameters" in progress["scheduler"]
+    text = invoke("progress").stdout
+    assert "Due today: 1" in text and "retention" in text and "Next 7 days: today 1" in text
 
     listed = invoke("list", "--weak", "--json")
     assert [json.loads(line)["id"] for line in listed.stdout.splitlines()] == [_kv_cache_id()]
@@ -64,7 +71,7 @@ def test_ask_reads_a_typed_answer_and_prints_the_grade(invoke, tmp_path: Path) -
     assert result.exit_code == 0, result.output
     assert "What is the KV cache" in result.stdout
     assert "Score:" in result.stdout and "Missed (" in result.stdout
-    assert f"[{source_named('001')}, " in result.stdout
+    assert f"({source_named('001')} · " in result.stdout and " · characters " in result.stdout
     assert "Follow-ups an interviewer may chain" in result.stdout
     answer_file = tmp_path / "answer.txt"
     answer_file.write_text(PARTIAL, encoding="utf-8")
@@ -110,3 +117,21 @@ def test_calibrate_sweeps_cutoffs_on_a_few_questions(invoke) -> None:
     assert "current cutoffs" in result.output
     for scenario in ("model", "half", "median", "unrelated", "off_domain"):
         assert f"  {scenario} " in result.output
+
+
+def test_export_writes_an_anki_deck_and_csv(invoke, tmp_path: Path) -> None:
+    deck, table = tmp_path / "bank.apkg", tmp_path / "bank.csv"
+    result = invoke("export", "--anki", str(deck), "--csv", str(table))
+    assert result.exit_code == 0, result.output
+    assert "wrote 233 notes" in result.output and "wrote 233 rows" in result.output
+    assert deck.stat().st_size > 10_000
+    with table.open(encoding="utf-8", newline="") as handle:
+        assert len(list(csv.reader(handle))) == 1 + 233
+    nothing = invoke("export")
+    assert nothing.exit_code == 2 and "--anki" in nothing.output
+
+
+def test_optimize_says_plainly_when_the_defaults_stay(invoke) -> None:
+    result = invoke("optimize")
+    assert result.exit_code == 0, result.output
+    assert "FSRS default parameters: 0 spaced reviews so far" in result.output

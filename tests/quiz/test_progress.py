@@ -1,4 +1,4 @@
-"""Progress persists in SQLite; Leitner boxes bring weak questions back before mastered ones."""
+"""Progress persists in SQLite; FSRS brings weak questions back before mastered ones."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 from studyrag.quiz.bank import Question
 from studyrag.quiz.progress import ProgressStore, store_path
-from studyrag.quiz.schedule import BOX_INTERVALS, DAY, ReviewState, Scheduler
+from studyrag.quiz.schedule import DAY, MINUTE, Scheduler
 from studyrag.types import StudyragError
 from tests.conftest import make_settings
 
@@ -51,6 +51,10 @@ def test_progress_survives_closing_and_reopening(tmp_path: Path) -> None:
         ]
         state = reopened.state("a")
         assert state is not None and state.attempts == 2 and state.last_score == 80
+        assert (
+            state.card.to_json()
+            == Scheduler().replay("a", [(NOW, 35), (NOW + 3600, 80)]).card.to_json()
+        )
         assert {s.topic for s in reopened.topic_summaries()} == {"RAG Systems", "Pretraining"}
 
 
@@ -64,12 +68,15 @@ def test_progress_is_readable_from_a_new_process(tmp_path: Path) -> None:
         "from studyrag.quiz.progress import ProgressStore\n"
         "with ProgressStore(Path(sys.argv[1])) as store:\n"
         "    print(json.dumps([a.to_dict() for a in store.attempts()]))\n"
+        "    print(store.state('a').due_at)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True
     )
-    [attempt] = json.loads(out.stdout)
+    attempts, due_at = out.stdout.strip().splitlines()
+    [attempt] = json.loads(attempts)
     assert (attempt["question_id"], attempt["score"], attempt["total"]) == ("a", 42, 7)
+    assert float(due_at) == Scheduler().review("a", None, 42, NOW).due_at
 
 
 def test_spaced_repetition_picks_a_failed_question_before_a_mastered_one(tmp_path: Path) -> None:
@@ -78,9 +85,9 @@ def test_spaced_repetition_picks_a_failed_question_before_a_mastered_one(tmp_pat
         store.record(mastered, 95, 10, 10, at=NOW)
         store.record(failed, 20, 1, 10, at=NOW)
         candidates = [mastered, failed]
-        # Soon after: the failed one is due again, the mastered one is not.
-        assert store.choose(candidates, now=NOW + BOX_INTERVALS[0] + 1) == failed
-        # Much later both are due: the lower box still comes first.
+        # Soon after: the failed one is due again (a learning step), the mastered one is not.
+        assert store.choose(candidates, now=NOW + 2 * MINUTE) == failed
+        # Much later both are due: the one FSRS thinks is likelier forgotten comes first.
         assert store.choose(candidates, now=NOW + 400 * DAY) == failed
         assert store.choose(candidates, weak_only=True, now=NOW) == failed
         assert store.weak_ids() == ["failed"]
@@ -98,19 +105,24 @@ def test_unseen_questions_come_before_ones_not_yet_due(tmp_path: Path) -> None:
         assert store.choose([], now=NOW) is None
 
 
-def test_leitner_boxes_move_with_the_score() -> None:
-    scheduler = Scheduler(pass_score=70, fail_score=50)
-    assert scheduler.next_box(0, 75) == 1
-    assert scheduler.next_box(1, 95) == 3
-    assert scheduler.next_box(scheduler.top_box, 100) == scheduler.top_box
-    assert scheduler.next_box(3, 60) == 2
-    assert scheduler.next_box(4, 10) == 0
-    state = scheduler.review("q", None, 80, NOW)
-    assert state == ReviewState("q", 1, NOW + BOX_INTERVALS[1], 80, 1, NOW)
-    again = scheduler.review("q", state, 40, NOW + DAY)
-    assert (again.box, again.attempts, again.due_at) == (0, 2, NOW + DAY + BOX_INTERVALS[0])
+def test_grades_map_to_fsrs_ratings_at_the_documented_thresholds() -> None:
+    from fsrs import Rating
+
+    scheduler = Scheduler(pass_score=70, fail_score=50, easy_score=90)
+    assert [scheduler.rating(s) for s in (0, 49, 50, 69, 70, 89, 90, 100)] == [
+        Rating.Again,
+        Rating.Again,
+        Rating.Hard,
+        Rating.Hard,
+        Rating.Good,
+        Rating.Good,
+        Rating.Easy,
+        Rating.Easy,
+    ]
     with pytest.raises(ValueError):
         Scheduler(pass_score=40, fail_score=60)
+    with pytest.raises(ValueError):
+        Scheduler(desired_retention=1.0)
 
 
 def test_topic_history_and_summaries(tmp_path: Path) -> None:

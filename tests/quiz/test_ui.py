@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from studyrag.quiz.bank import load_bank
 from studyrag.quiz.progress import ProgressStore
+from studyrag.ui.markdown import escape_markdown
 from tests.conftest import CORPUS, make_settings
 
 
@@ -44,6 +45,14 @@ def test_practice_page_grades_an_answer_and_charts_progress(pipeline, tmp_path: 
     assert any(f.value.startswith("? ") for f in app.text)  # follow-ups
     assert "No graded answers yet." not in [c.value for c in app.caption]
     assert app.get("arrow_line_chart") or app.get("vega_lite_chart")
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Due today"] == "0"  # a full answer is rated Easy: FSRS waits days
+    assert "Retention by topic" in " ".join(m.value for m in app.markdown)
+    reference = [e for e in app.expander if e.label.startswith(escape_markdown(question.source))]
+    assert reference, "the model answer is not shown as a citation"
+    assert escape_markdown(question.heading) in reference[0].label
+    assert any(":orange-background[" in m.value for m in reference[0].markdown)
+    assert any("FSRS default parameters" in c.value for c in app.caption)
     with ProgressStore.for_settings(settings) as store:
         assert [(a.question_id, a.score) for a in store.attempts()] == [(question_id, 100)]
 
