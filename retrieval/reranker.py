@@ -6,8 +6,8 @@ import threading
 from collections.abc import Sequence
 
 import numpy as np
-from tokenizers import Tokenizer
 
+from studyrag.embedding.base import load_tokenizer
 from studyrag.embedding.bge_onnx import onnx_session
 from studyrag.models import reranker_dir
 
@@ -24,9 +24,7 @@ class CrossEncoderReranker:
             raise ValueError("max_tokens must be >= 16 and batch_size >= 1")
         path = reranker_dir()
         self.batch_size = batch_size
-        self._tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
-        self._tokenizer.enable_truncation(max_length=max_tokens, strategy="only_second")
-        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._tokenizer = load_tokenizer(path, max_tokens, strategy="only_second")
         self._session = onnx_session(str(path / "model.onnx"))
         self._query = ""
         self._lock = threading.Lock()  # one model serves every app session of the process

@@ -4,9 +4,31 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 from tokenizers import Encoding, Tokenizer
+
+
+@cache
+def _tokenizer_json(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def load_tokenizer(
+    model_dir: Path, max_tokens: int | None = None, strategy: str = "longest_first"
+) -> Tokenizer:
+    """The model folder's ``tokenizer.json`` (read once per process), configured for one use:
+    with ``max_tokens``, truncated to it and padded to the longest text of a batch; without,
+    neither (to measure whole texts)."""
+    tokenizer = Tokenizer.from_str(_tokenizer_json(model_dir / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    if max_tokens is not None:
+        tokenizer.enable_truncation(max_length=max_tokens, strategy=strategy)
+        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+    return tokenizer
 
 
 class Embedder(ABC):

@@ -15,7 +15,8 @@ import numpy as np
 from safetensors.numpy import load_file
 from scipy.special import erf
 from threadpoolctl import ThreadpoolController
-from tokenizers import Tokenizer
+
+from studyrag.embedding.base import load_tokenizer
 
 _BLAS = ThreadpoolController()
 
@@ -68,9 +69,7 @@ class NumpyBertEncoder:
         self.layers = [
             _Layer(weights, f"encoder.layer.{i}.") for i in range(int(config["num_hidden_layers"]))
         ]
-        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.tokenizer.enable_truncation(max_length=max_tokens)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.tokenizer = load_tokenizer(model_dir, max_tokens)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """``(n, hidden)`` float32 unit vectors, one per text."""

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import onnxruntime as ort
-from tokenizers import Encoding, Tokenizer
+from tokenizers import Encoding
 
-from studyrag.embedding.base import Embedder, encode_by_length
+from studyrag.embedding.base import Embedder, encode_by_length, load_tokenizer
 from studyrag.models import bge_small_dir
 
 QUERY_PREFIX = "Represent this sentence for searching relevant passages: "
@@ -36,10 +36,8 @@ class BgeOnnxEmbedder(Embedder):
     def __init__(self, max_tokens: int = 512) -> None:
         path = bge_small_dir()
         self.max_tokens = max_tokens
-        self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
-        self._encoder = Tokenizer.from_file(str(path / "tokenizer.json"))
-        self._encoder.enable_truncation(max_length=max_tokens)
-        self._encoder.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.tokenizer = load_tokenizer(path)
+        self._encoder = load_tokenizer(path, max_tokens)
         self._session = onnx_session(str(path / "model.onnx"))
 
     def _encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:

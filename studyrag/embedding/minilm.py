@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from tokenizers import Encoding, Tokenizer
 
-from studyrag.embedding.base import Embedder, encode_by_length, normalize_rows
+from studyrag.embedding.base import Embedder, encode_by_length, load_tokenizer, normalize_rows
 from studyrag.embedding.bert_numpy import NumpyBertEncoder
 from studyrag.models import minilm_dir
 
@@ -42,9 +42,7 @@ class MiniLMEmbedder(Embedder):
         self.bulk_error = ""
         config = json.loads((self._path / "sentence_bert_config.json").read_text())
         self.max_tokens = int(config["max_seq_length"])
-        self.tokenizer = Tokenizer.from_file(str(self._path / "tokenizer.json"))
-        self.tokenizer.no_padding()
-        self.tokenizer.no_truncation()
+        self.tokenizer = load_tokenizer(self._path)
 
     @cached_property
     def _numpy(self) -> NumpyBertEncoder:
@@ -57,10 +55,7 @@ class MiniLMEmbedder(Embedder):
 
         assert self._int8_cache is not None
         session = onnx_session(str(ensure_int8_model(self._path, self._int8_cache, self.name)))
-        tokenizer = Tokenizer.from_file(str(self._path / "tokenizer.json"))
-        tokenizer.enable_truncation(max_length=self.max_tokens)
-        tokenizer.enable_padding()
-        return session, tokenizer
+        return session, load_tokenizer(self._path, self.max_tokens)
 
     def _encode_int8(self, texts: list[str], batch_size: int) -> np.ndarray:
         session, tokenizer = self._int8
