@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from studyrag.ingest.cleaner import AlignedText
+from studyrag.sentences import SENTENCE_END
 from studyrag.types import Chunk
 from studyrag.units import DIFFICULTY_LINE
 
@@ -29,7 +30,6 @@ _Q_HEADING = re.compile(
 _NUMBERED = re.compile(r"^(?P<num>\d{1,3})\.\s+(?P<title>\S.{2,})$")
 _MD_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>\S.*?)\s*#*\s*$")
 _CATEGORY = re.compile(r"^Category\s+\d+\s*[\u2014\u2013:-]+\s*\S.{0,100}$")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 _QUESTION_WORDS = frozenset(
     [
         "what",
@@ -248,8 +248,8 @@ def _units(block: Block) -> list[tuple[int, int]]:
         if len(text) <= 400:
             units.append((cursor, line.end))
             continue
-        for match in _SENTENCE_END.finditer(text, lead):
-            units.append((cursor, line.start + match.start()))
+        for match in SENTENCE_END.finditer(text, lead):  # a closing quote stays with its sentence
+            units.append((cursor, line.start + match.start() + len(match.group(0).rstrip())))
             cursor = line.start + match.end()
         units.append((cursor, line.end))
     return [(s, e) for s, e in units if e > s]

@@ -22,6 +22,10 @@ _MARKDOWN = re.compile(r"\*\*|__|`")
 _SPACES = re.compile(r"\s+")
 _LABEL_WORDS = 4
 _CITED_END = re.compile(r"\]\s*[.!?]?\s*$")
+# The plain splitter's boundary: end punctuation, space, a capital or digit (not after e.g./i.e.).
+SENTENCE_END = re.compile(
+    r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)(?<!\betc\.)(?<=[.!?])[\"'”)]?\s+(?=[\"“(\[]?[A-Z0-9])"
+)
 
 
 @dataclass(frozen=True)
@@ -128,3 +132,15 @@ def clean_sentence(text: str) -> str:
 def normalize(text: str) -> str:
     """Lowercase, Markdown-free, single-spaced text for fuzzy comparison."""
     return _SPACES.sub(" ", _MARKDOWN.sub("", text)).strip().lower()
+
+
+def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """``[start, end)`` spans of the sentences of ``text``, shifted by ``offset``: the plain
+    regex splitter (no punkt) that packs long lines into chunks and splits key points and a
+    student's answer. :func:`split_sentences` (punkt) is for quoting documents."""
+    spans, cursor = [], 0
+    for match in SENTENCE_END.finditer(text):
+        spans.append((cursor, match.start() + len(match.group(0).rstrip())))
+        cursor = match.end()
+    spans.append((cursor, len(text)))
+    return [(offset + s, offset + e) for s, e in spans if text[s:e].strip()]

@@ -15,14 +15,12 @@ from typing import Any
 
 from studyrag.ingest.chunker import Line, split_lines
 from studyrag.ingest.cleaner import AlignedText
+from studyrag.sentences import sentence_spans
 from studyrag.types import Citation
 from studyrag.units import BULLET
 
 MAX_POINT_CHARS = 350
 MIN_POINT_WORDS = 3
-_SENTENCE_END = re.compile(
-    r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)(?<!\betc\.)(?<=[.!?])[\"'”)]?\s+(?=[\"“(\[]?[A-Z0-9])"
-)
 _ALPHA_WORD = re.compile(r"[^\W\d_]{2,}")
 _CROSS_REFERENCE = re.compile(r"^(?:for [^,.]{1,60},\s*)?see [A-Z]", re.I)
 _EMPHASIS = re.compile(r"\*{1,2}|`")
@@ -58,16 +56,6 @@ def display(text: str) -> str:
 
 def word_count(text: str) -> int:
     return len(_ALPHA_WORD.findall(text))
-
-
-def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
-    """``[start, end)`` spans of the sentences of ``text``, shifted by ``offset``."""
-    spans, cursor = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        spans.append((cursor, match.start() + len(match.group(0).rstrip())))
-        cursor = match.end()
-    spans.append((cursor, len(text)))
-    return [(offset + s, offset + e) for s, e in spans if text[s:e].strip()]
 
 
 def split_sentences(text: str) -> list[str]:
