@@ -19,6 +19,14 @@ def point_id_of(chunk_id: str) -> str:
     return str(uuid.uuid5(_POINT_NAMESPACE, chunk_id))
 
 
+def heading_line(heading_path: tuple[str, ...], title: str) -> str:
+    """``Section > Subsection > Title``; the title is not repeated when the path ends with it."""
+    parts = [*heading_path]
+    if title and (not parts or parts[-1] != title):
+        parts.append(title)
+    return " > ".join(parts)
+
+
 @dataclass(frozen=True)
 class Chunk:
     """One retrievable passage: a question with its answer, or part of a long one.
@@ -42,10 +50,7 @@ class Chunk:
     @property
     def heading(self) -> str:
         """Heading path and title as one readable line."""
-        parts = [*self.heading_path]
-        if self.title and (not parts or parts[-1] != self.title):
-            parts.append(self.title)
-        return " > ".join(parts)
+        return heading_line(self.heading_path, self.title)
 
     @property
     def index_text(self) -> str:

@@ -21,7 +21,7 @@ from studyrag.ingest.chunker import Block, DocumentShape, Line, StructureChunker
 from studyrag.ingest.cleaner import AlignedText, clean_text
 from studyrag.ingest.loaders import SkipFile, discover, load_document
 from studyrag.quiz.keypoints import KeyPoint, extract_key_points
-from studyrag.types import Citation, StudyragError
+from studyrag.types import Citation, StudyragError, heading_line
 from studyrag.units import BULLET, DIFFICULTY_LINE
 
 DIFFICULTIES = ("Easy", "Medium", "Hard")
@@ -82,10 +82,7 @@ class Question:
     @property
     def heading(self) -> str:
         """Heading path and title as one readable line (as a passage's heading reads)."""
-        parts = [*self.heading_path]
-        if self.title and (not parts or parts[-1] != self.title):
-            parts.append(self.title)
-        return " > ".join(parts)
+        return heading_line(self.heading_path, self.title)
 
     def cited_heading(self, citation: Citation) -> str:
         """The heading of a span cited for this question: its passage's, else the question's."""
