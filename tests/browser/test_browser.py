@@ -199,3 +199,30 @@ def test_a_question_in_a_real_browser_gets_a_cited_answer(
     (ARTIFACTS / "browser-timings.json").write_text(json.dumps(timings, indent=2) + "\n")
     print(f"\nbrowser timings: {timings}")
     assert timings["question_to_answer_visible_s"] < 60
+
+
+def test_practice_in_a_real_browser_grades_and_schedules(
+    app_server: tuple[str, float], browser: webdriver.Chrome
+) -> None:
+    url, _started = app_server
+    browser.get(f"{url}/practice")
+    wait = WebDriverWait(browser, SERVER_START_TIMEOUT_S, poll_frequency=0.1)
+    box = wait.until(lambda d: _visible(d, '[data-testid="stTextArea"] textarea'))
+    box.send_keys(
+        "It stores the keys and values of earlier tokens so they are not recomputed; "
+        "memory grows with layers, heads, head size and sequence length."
+    )
+    wait.until(_idle)
+    grade = wait.until(lambda d: _visible(d, '[data-testid="stButton"] button', "Grade my answer"))
+    grade.click()
+    score = WebDriverWait(browser, ANSWER_TIMEOUT_S, poll_frequency=0.1).until(
+        lambda d: _visible(d, '[data-testid="stMetric"]', "Score")
+    )
+    assert re.search(r"\d+/100", score.text), score.text
+    due = wait.until(lambda d: _visible(d, '[data-testid="stMetric"]', "Due today"))
+    assert re.search(r"Due today\s+\d+", due.text), due.text
+    graded_against = _visible(browser, '[data-testid="stExpander"]', " · ")
+    assert graded_against is not None, "no citation (file · heading) on the Practice page"
+    wait.until(_idle)
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "browser-practice.png"))
