@@ -39,7 +39,9 @@ class CrossEncoderReranker:
     def _score(self, query: str, passages: Sequence[str]) -> np.ndarray:
         if query != self._query:
             self._query, self._known = query, {}
-        todo = sorted({p for p in passages if p not in self._known}, key=len)
+        # Sorted by length, then text: a fixed batch composition (set order varies with the
+        # process's hash seed, and the INT8 model's dynamic quantization depends on the batch).
+        todo = sorted({p for p in passages if p not in self._known}, key=lambda p: (len(p), p))
         for begin in range(0, len(todo), self.batch_size):
             batch = todo[begin : begin + self.batch_size]
             encodings = self._tokenizer.encode_batch([(query, text) for text in batch])
