@@ -269,7 +269,10 @@ def export_feedback(
     if out is None:
         sys.stdout.write(data)
         return
-    out.write_text(data, encoding="utf-8")
+    try:
+        out.write_text(data, encoding="utf-8")
+    except OSError as error:
+        fail(f"cannot write {out}: {error.strerror or error}")
     typer.echo(f"wrote {data.count(chr(10))} gold rows to {out}", err=True)
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
@@ -98,14 +98,7 @@ class Scheduler:
         )
 
     def with_parameters(self, parameters: Sequence[float]) -> Scheduler:
-        return Scheduler(
-            self.pass_score,
-            self.fail_score,
-            self.easy_score,
-            self.desired_retention,
-            tuple(parameters),
-            self.fuzz,
-        )
+        return replace(self, parameters=tuple(parameters))
 
     @property
     def uses_defaults(self) -> bool:

@@ -84,6 +84,9 @@ def test_export_is_in_the_gold_format_and_loads_as_gold(tmp_path: Path, monkeypa
     command = ["--data-dir", str(tmp_path / "data"), "export-feedback", str(exported)]
     result = CliRunner().invoke(app, command)
     assert result.exit_code == 0 and "wrote 1 gold rows" in result.output
+    nowhere = CliRunner().invoke(app, [*command[:3], str(tmp_path / "missing" / "gold.jsonl")])
+    assert nowhere.exit_code == 2 and "cannot write" in nowhere.output
+    assert "Traceback" not in nowhere.output
     row = json.loads(exported.read_text("utf-8"))
     assert set(row) == {"id", "question", "kind", "spans", "reference_answer"}
     assert row["kind"] == "feedback" and "[1]" not in row["reference_answer"]
