@@ -6,10 +6,11 @@ from __future__ import annotations
 import time
 
 from studyrag.index.store import ChunkStore
-from studyrag.retrieval.dense import DenseRetriever, elapsed_ms
+from studyrag.retrieval.dense import DenseRetriever
 from studyrag.retrieval.lexical import EngineLexicalRetriever, LexicalRetriever
 from studyrag.retrieval.options import SearchOptions
 from studyrag.retrieval.ranked import Candidates, Ranked
+from studyrag.timing import elapsed_ms
 
 
 class CandidateRetriever:

@@ -10,6 +10,7 @@ from studyrag.embedding import Embedder
 from studyrag.index.store import ChunkStore
 from studyrag.retrieval.options import SearchOptions
 from studyrag.retrieval.ranked import Ranked
+from studyrag.timing import elapsed_ms
 
 
 class DenseRetriever:
@@ -34,7 +35,3 @@ class DenseRetriever:
         )
         timings["dense"] = elapsed_ms(begin)
         return ranked
-
-
-def elapsed_ms(begin: float) -> float:
-    return (time.perf_counter() - begin) * 1000.0

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from studyrag.retrieval.options import SearchOptions
 from studyrag.retrieval.ranked import Candidates
 from studyrag.settings import FusionMethod, RetrievalMode
+from studyrag.timing import elapsed_ms
 from studyrag.types import Hit
 
 
@@ -44,7 +45,7 @@ class Fuser:
             )
             for c in ordered
         ]
-        found.timings_ms["fusion"] = (time.perf_counter() - begin) * 1000.0
+        found.timings_ms["fusion"] = elapsed_ms(begin)
         return hits
 
     @staticmethod

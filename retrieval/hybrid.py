@@ -16,6 +16,7 @@ from studyrag.retrieval.fusion import Fuser
 from studyrag.retrieval.options import SearchOptions
 from studyrag.retrieval.unit_rerank import UnitReranker
 from studyrag.settings import RerankTarget, RetrievalMode
+from studyrag.timing import elapsed_ms
 from studyrag.types import SearchResult
 
 
@@ -47,6 +48,6 @@ class HybridRetriever:
                 whole=options.rerank_target is RerankTarget.PASSAGES,
             )
             hits = head + hits[options.rerank_depth :]
-            timings["rerank"] = (time.perf_counter() - begin) * 1000.0
+            timings["rerank"] = elapsed_ms(begin)
         timings["total"] = sum(timings.values())
         return SearchResult(query=query, hits=hits[: options.top_k], timings_ms=timings)

@@ -12,9 +12,9 @@ from studyrag.index.bm25_sidecar import BM25Sidecar
 from studyrag.index.lexical import LexicalAnalyzer
 from studyrag.index.sparse import SparseBM25Encoder
 from studyrag.index.store import ChunkStore
-from studyrag.retrieval.dense import elapsed_ms
 from studyrag.retrieval.options import SearchOptions
 from studyrag.retrieval.ranked import Ranked
+from studyrag.timing import elapsed_ms
 
 
 class LexicalRetriever(Protocol):

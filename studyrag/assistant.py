@@ -17,6 +17,7 @@ from studyrag.generate.refusal import REFUSAL_TEXT, RefusalDecision, RefusalPoli
 from studyrag.pipeline import StudyPipeline, clean_query
 from studyrag.sentences import normalize
 from studyrag.settings import GeneratorBackend, Settings
+from studyrag.timing import elapsed_ms
 from studyrag.types import SearchResult, StudyragError
 from studyrag.units import BULLET, Unit, parse_units
 
@@ -80,7 +81,7 @@ class Assistant:
 
         mark = time.perf_counter()
         standalone = self.standalone(asked, history, generator)
-        timings["condense"] = _ms(mark)
+        timings["condense"] = elapsed_ms(mark)
         result = self.pipeline.search(standalone, top_k=top_k, sources=sources)
         timings.update(retrieval_timings(result))
         passages = [Passage(n, hit) for n, hit in enumerate(result.hits, start=1)]
@@ -99,12 +100,12 @@ class Assistant:
             else:
                 draft = generator.compose(standalone, passages, max_words)
                 yield draft.text
-            timings["generate"] = _ms(mark)
+            timings["generate"] = elapsed_ms(mark)
             mark = time.perf_counter()
             answer = self.finish(asked, standalone, draft, passages, generator.name)
-            timings["validate"] = _ms(mark)
+            timings["validate"] = elapsed_ms(mark)
         timings.setdefault("generate", 0.0)
-        timings["total"] = _ms(begin)
+        timings["total"] = elapsed_ms(begin)
         answer.timings_ms = timings
         if decision.refuse:
             yield answer.text
@@ -202,10 +203,6 @@ def retrieval_timings(result: SearchResult) -> dict[str, float]:
     stages = {k: v for k, v in result.timings_ms.items() if k != "total"}
     stages["retrieval"] = result.timings_ms.get("total", sum(stages.values()))
     return stages
-
-
-def _ms(begin: float) -> float:
-    return (time.perf_counter() - begin) * 1000.0
 
 
 __all__ = ["Assistant", "RefusalDecision"]

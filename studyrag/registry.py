@@ -57,7 +57,7 @@ class ModelRegistry:
             return self._generators[key]
 
     def loaded(self) -> dict[str, int]:
-        """How many of each kind are loaded (for tests and `studyrag status`)."""
+        """How many of each kind are loaded."""
         with self._lock:
             return {
                 "embedders": len(self._embedders),
