@@ -18,8 +18,9 @@ from pydantic import ValidationError
 
 from studyrag.assistant import Assistant
 from studyrag.generate.base import Answer
-from studyrag.ingest.loaders import SUPPORTED_SUFFIXES, discover
+from studyrag.ingest.loaders import discover
 from studyrag.ingest.pipeline import IngestReport
+from studyrag.ingest.readers import supported_suffixes
 from studyrag.offline import pin_offline
 from studyrag.pipeline import IndexStatus, StudyPipeline, clean_query
 from studyrag.settings import GeneratorBackend, Settings
@@ -101,7 +102,7 @@ def corpus_files(settings: Settings) -> list[str]:
     if not settings.corpus_dir.is_dir():
         return []
     files, _refused, _roots = discover([settings.corpus_dir])
-    return [f.source for f in files if f.path.suffix.lower() in SUPPORTED_SUFFIXES]
+    return [f.source for f in files if f.path.suffix.lower() in supported_suffixes()]
 
 
 def run_ingest(settings: Settings, pipeline: StudyPipeline) -> IngestReport | None:

@@ -36,6 +36,7 @@ from studyrag.index.sparse import SparseBM25Encoder
 from studyrag.ingest.chunker import ChunkerConfig, StructureChunker
 from studyrag.ingest.cleaner import AlignedText
 from studyrag.ingest.pipeline import rebuild_sidecar
+from studyrag.ingest.readers.text import text_document
 from studyrag.pipeline import StudyPipeline
 from studyrag.settings import RetrievalMode, Settings
 from studyrag.types import Chunk, Hit, StudyragError
@@ -277,7 +278,7 @@ def document_chunks(
     chunker = StructureChunker(
         embedder.count_tokens, ChunkerConfig(budget, min(overlap_tokens, budget // 2 - 1))
     )
-    pieces = chunker.run(doc_id, AlignedText.identity(text))
+    pieces = chunker.run(text_document(doc_id, AlignedText.identity(text)))
     return [
         Chunk(
             f"{doc_id}#p{part}",

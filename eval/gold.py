@@ -36,6 +36,17 @@ class GoldQuestion:
     split: str = "dev"  # "dev" (tuned on) or "heldout" (never tuned on)
 
 
+def citable_text(path: Path) -> str:
+    """The text that citation offsets index: a text file's own characters, else what its reader
+    made of it (a PDF's, a web page's, a slide deck's text)."""
+    from studyrag.ingest.loaders import SourceFile, load_document
+    from studyrag.ingest.readers import reader_for
+
+    if reader_for(path).format == "markdown":
+        return path.read_text(encoding="utf-8")
+    return load_document(SourceFile(path, path.name), 2**31).text
+
+
 def load_gold(path: Path, corpus_dir: Path) -> list[GoldQuestion]:
     """Load a gold JSONL and locate every span in its source file (exact text match)."""
     texts: dict[str, str] = {}
@@ -49,7 +60,7 @@ def load_gold(path: Path, corpus_dir: Path) -> list[GoldQuestion]:
             for span in row["spans"]:
                 source = span["source"]
                 if source not in texts:
-                    texts[source] = (corpus_dir / source).read_text(encoding="utf-8")
+                    texts[source] = citable_text(corpus_dir / source)
                 start = texts[source].find(span["text"])
                 if start < 0:
                     raise ValueError(f"span not found in {source}: {span['text'][:60]!r}")

@@ -16,10 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from studyrag.ingest.cleaner import AlignedText
+from studyrag.ingest.readers.base import BlockKind, ReadDocument
+from studyrag.ingest.readers.text import MD_HEADING as _MD_HEADING
 from studyrag.sentences import SENTENCE_END
 from studyrag.types import Chunk
-from studyrag.units import DIFFICULTY_LINE
+from studyrag.units import BULLET, DIFFICULTY_LINE
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
@@ -28,7 +29,6 @@ _Q_HEADING = re.compile(
     r"(?P<title>\S.*?)\s*(?:\*\*)?\s*$"
 )
 _NUMBERED = re.compile(r"^(?P<num>\d{1,3})\.\s+(?P<title>\S.{2,})$")
-_MD_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>\S.*?)\s*#*\s*$")
 _CATEGORY = re.compile(r"^Category\s+\d+\s*[\u2014\u2013:-]+\s*\S.{0,100}$")
 _QUESTION_WORDS = frozenset(
     [
@@ -79,9 +79,13 @@ class DocumentShape(StrEnum):
 
 @dataclass(frozen=True)
 class Line:
+    """One block of the read document (a line, for plain text) with its offsets."""
+
     start: int
     end: int
     text: str
+    kind: BlockKind = BlockKind.PARAGRAPH
+    section: tuple[str, ...] = ()
 
 
 @dataclass
@@ -94,6 +98,7 @@ class Block:
     lines: list[Line] = field(default_factory=list)
     number: int | None = None
     metadata: dict[str, object] = field(default_factory=dict)
+    keep_lists: bool = False  # pack a list into one chunk when it fits (section-shaped documents)
 
 
 def _is_question_like(text: str) -> bool:
@@ -121,6 +126,12 @@ def split_lines(text: str) -> list[Line]:
         if match.group(0).strip():
             lines.append(Line(match.start(), match.end(), match.group(0)))
     return lines
+
+
+def document_lines(document: ReadDocument) -> list[Line]:
+    """The document's blocks as the chunker's lines."""
+    text = document.text
+    return [Line(b.start, b.end, text[b.start : b.end], b.kind, b.section) for b in document.blocks]
 
 
 def detect_shape(lines: Sequence[Line]) -> DocumentShape:
@@ -227,25 +238,26 @@ def _outline_blocks(lines: Sequence[Line]) -> list[Block]:
     return builder.blocks
 
 
-def _prose_blocks(lines: Sequence[Line]) -> list[Block]:
+def _section_blocks(lines: Sequence[Line]) -> list[Block]:
+    """Sections of a document made of headings and paragraphs: a heading opens a new one."""
     builder = _BlockBuilder()
     for line in lines:
-        if m := _MD_HEADING.match(line.text):
-            builder.heading(len(m.group("hashes")), m.group("title").strip("* "))
-            builder.body(line)
-        else:
-            builder.body(line)
+        if line.kind is BlockKind.HEADING and line.section:
+            level = len(line.text) - len(line.text.lstrip("#"))
+            builder.heading(max(level, 1), line.section[-1])
+        builder.body(line).keep_lists = True
     return builder.blocks
 
 
 def _units(block: Block) -> list[tuple[int, int]]:
-    """Line spans of a block, with long lines cut at sentence ends."""
+    """Line spans of a block, with long lines cut at sentence ends; a multi-line block (code, a
+    table) is one unit, cut at its lines only when it is over the budget (see ``_split``)."""
     units: list[tuple[int, int]] = []
     for line in block.lines:
         text = line.text
         lead = len(text) - len(text.lstrip())
         cursor = line.start + lead
-        if len(text) <= 400:
+        if len(text) <= 400 or "\n" in text:
             units.append((cursor, line.end))
             continue
         for match in SENTENCE_END.finditer(text, lead):  # a closing quote stays with its sentence
@@ -253,6 +265,23 @@ def _units(block: Block) -> list[tuple[int, int]]:
             cursor = line.start + match.end()
         units.append((cursor, line.end))
     return [(s, e) for s, e in units if e > s]
+
+
+def _list_runs(text: str, pieces: Sequence[tuple[int, int, int]]) -> dict[int, int]:
+    """For each piece that opens a run of list items, the index just past the run."""
+    runs: dict[int, int] = {}
+    index = 0
+    while index < len(pieces):
+        if not BULLET.match(text[pieces[index][0] : pieces[index][1]]):
+            index += 1
+            continue
+        end = index
+        while end < len(pieces) and BULLET.match(text[pieces[end][0] : pieces[end][1]]):
+            end += 1
+        if end - index > 1:
+            runs[index] = end
+        index = end
+    return runs
 
 
 @dataclass(frozen=True)
@@ -270,26 +299,27 @@ class StructureChunker:
         if self.config.overlap_tokens * 2 >= self.config.max_tokens:
             raise ValueError("overlap must be under half the chunk size")
 
-    def blocks(self, text: str) -> tuple[DocumentShape, list[Block]]:
-        lines = split_lines(text)
+    def blocks(self, document: ReadDocument) -> tuple[DocumentShape, list[Block]]:
+        lines = document_lines(document)
         shape = detect_shape(lines)
         build = {
             DocumentShape.QA: _qa_blocks,
             DocumentShape.OUTLINE: _outline_blocks,
-            DocumentShape.PROSE: _prose_blocks,
+            DocumentShape.PROSE: _section_blocks,
         }[shape]
         return shape, [b for b in build(lines) if b.lines]
 
-    def run(self, source: str, aligned: AlignedText) -> list[Chunk]:
-        """Chunk one cleaned document; offsets in the chunks point into the original text."""
-        text = aligned.text
-        _, blocks = self.blocks(text)
+    def run(self, document: ReadDocument) -> list[Chunk]:
+        """Chunk one read document; offsets in the chunks are its citation offsets."""
+        text = document.text
+        source = document.source
+        _, blocks = self.blocks(document)
         chunks: list[Chunk] = []
         for ordinal, block in enumerate(blocks):
             spans = self._split(text, block)
             label = f"q{block.number}" if block.number is not None else block.kind
             for part, (start, end) in enumerate(spans):
-                original_start, original_end = aligned.to_original(start, end)
+                original_start, original_end = document.to_original(start, end)
                 metadata = dict(block.metadata)
                 if block.number is not None:
                     metadata["question_number"] = block.number
@@ -306,6 +336,8 @@ class StructureChunker:
                         part=part,
                         n_parts=len(spans),
                         metadata=metadata,
+                        page=document.page_at(start),
+                        page_unit=str(document.page_unit),
                     )
                 )
         return chunks
@@ -316,6 +348,7 @@ class StructureChunker:
         # Room for the heading context prepended at index time and the [CLS]/[SEP] tokens.
         budget = self.config.max_tokens - self.count_tokens([context])[0] - 2
         budget = max(budget, self.config.max_tokens // 2)
+        units = self._fit_blocks(text, units, budget)
         counts = self.count_tokens([text[s:e] for s, e in units])
         pieces: list[tuple[int, int, int]] = []
         for (start, end), count in zip(units, counts, strict=True):
@@ -323,11 +356,17 @@ class StructureChunker:
                 pieces.append((start, end, count))
             else:
                 pieces.extend(self._split_long(text, start, end, budget))
+        lists = _list_runs(text, pieces) if block.keep_lists else {}
         spans: list[tuple[int, int]] = []
         first = 0
         while first < len(pieces):
             total, last = 0, first
             while last < len(pieces) and total + pieces[last][2] <= budget:
+                run_end = lists.get(last)
+                if run_end is not None and last > first:
+                    run_tokens = sum(p[2] for p in pieces[last:run_end])
+                    if total + run_tokens > budget and run_tokens <= budget:
+                        break  # the list fits a chunk of its own: start it there
                 total += pieces[last][2]
                 last += 1
             last = max(last, first + 1)
@@ -341,6 +380,30 @@ class StructureChunker:
                 carried += pieces[back][2]
             first = back
         return spans
+
+    def _fit_blocks(
+        self, text: str, units: list[tuple[int, int]], budget: int
+    ) -> list[tuple[int, int]]:
+        """Multi-line units (code, tables) over the budget become one unit per line."""
+        if not any("\n" in text[s:e] for s, e in units):
+            return units
+        multi = [(s, e) for s, e in units if "\n" in text[s:e]]
+        over = {
+            span
+            for span, count in zip(
+                multi, self.count_tokens([text[s:e] for s, e in multi]), strict=True
+            )
+            if count > budget
+        }
+        fitted: list[tuple[int, int]] = []
+        for start, end in units:
+            if (start, end) not in over:
+                fitted.append((start, end))
+                continue
+            for match in re.finditer(r"[^\n]+", text[start:end]):
+                if match.group(0).strip():
+                    fitted.append((start + match.start(), start + match.end()))
+        return fitted
 
     def _split_long(
         self, text: str, start: int, end: int, budget: int

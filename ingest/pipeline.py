@@ -24,21 +24,19 @@ from studyrag.index.manifest import Manifest, ManifestEntry
 from studyrag.index.sparse import SparseBM25Encoder
 from studyrag.index.store import ChunkStore, choose_lexical
 from studyrag.ingest.chunker import ChunkerConfig, StructureChunker
-from studyrag.ingest.cleaner import clean_text
 from studyrag.ingest.loaders import (
-    LoadedDocument,
     SkipFile,
     SourceFile,
-    decode_bytes,
     discover,
-    load_document,
+    read_bytes,
     read_file_bytes,
 )
 from studyrag.ingest.migrate import migrate_legacy_index, needs_migration
+from studyrag.ingest.readers import ReadDocument
 from studyrag.settings import Settings
 from studyrag.types import Chunk, StudyragError
 
-CHUNKER_VERSION = "structure-1"
+CHUNKER_VERSION = "structure-2"  # 2: the document model (readers per format, pages)
 _WRITE_BATCH = 256
 Progress = Callable[[str, float], None]
 
@@ -54,6 +52,7 @@ class IngestReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     chunks_written: int = 0
     chunks_total: int = 0
+    pages_read: int = 0
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -66,14 +65,17 @@ class IngestReport:
             f"{len(self.added)} added, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged, {len(self.deleted)} deleted, "
             f"{len(self.skipped)} skipped; "
-            f"{self.chunks_written} chunks embedded, {self.chunks_total} in the index "
+            + (f"{self.pages_read} pages read; " if self.pages_read else "")
+            + f"{self.chunks_written} chunks embedded, {self.chunks_total} in the index "
             f"({self.seconds:.1f} s)"
         )
 
 
-def chunk_document(document: LoadedDocument, chunker: StructureChunker) -> list[Chunk]:
-    """Clean and chunk one loaded document."""
-    return chunker.run(document.source, clean_text(document.text))
+def _page_progress(progress: Progress, source: str) -> Callable[[int, int], None]:
+    def report(done: int, total: int) -> None:
+        progress(f"{source}: read {done}/{total} pages", 0.02)
+
+    return report
 
 
 def rebuild_sidecar(store: ChunkStore, analyzer: LexicalAnalyzer) -> BM25Sidecar:
@@ -153,9 +155,9 @@ class Ingestor:
         report.skipped.extend((str(p), reason) for p, reason in refused)
         progress(f"found {len(files)} files", 0.02)
 
-        to_index: list[tuple[SourceFile, LoadedDocument]] = []
+        to_index: list[tuple[SourceFile, ReadDocument]] = []
         seen: set[str] = set()
-        for file in files:
+        for position, file in enumerate(files):
             try:
                 data = read_file_bytes(file.path, self.settings.max_file_bytes)
                 digest = hashlib.sha256(data).hexdigest()
@@ -164,18 +166,15 @@ class Ingestor:
                 if entry and entry.sha256 == digest:
                     report.unchanged.append(file.source)
                     continue
-                if file.path.suffix.lower() in {".pdf", ".docx", ".html", ".htm"}:
-                    document = load_document(file, self.settings.max_file_bytes)
-                else:
-                    text, encoding = decode_bytes(data)
-                    if not text.strip():
-                        raise SkipFile("file holds only whitespace")
-                    document = LoadedDocument(file.source, file.path, text, digest, encoding)
-                if document.encoding not in ("utf-8", "pdf", "docx", "html"):
-                    report.notes.append(f"{file.source}: not UTF-8, read as {document.encoding}")
+                document = read_bytes(file, data, _page_progress(progress, file.source))
+                report.notes.extend(f"{file.source}: {note}" for note in document.notes)
+                report.pages_read += document.pages
                 to_index.append((file, document))
             except SkipFile as skip:
                 report.skipped.append((str(file.path), str(skip)))
+            progress(
+                f"read {position + 1}/{len(files)} files", 0.02 + 0.06 * (position + 1) / len(files)
+            )
 
         # Files that vanished from a scanned folder are removed; explicitly named files never are.
         deleted = [
@@ -189,7 +188,7 @@ class Ingestor:
         new_chunks: list[Chunk] = []
         per_source: dict[str, list[Chunk]] = {}
         for file, document in to_index:
-            chunks = chunk_document(document, self.chunker)
+            chunks = self.chunker.run(document)
             if not chunks:
                 report.skipped.append((str(file.path), "no text left after cleaning"))
                 continue

@@ -153,7 +153,7 @@ def _print_answer(answer: Answer) -> None:
     if shown:
         typer.echo("\nNearest passages:" if answer.refused else "\nSources:")
     for n, chunk in shown:
-        typer.echo(f"  [{n}] {chunk.source} :: {chunk.heading} (chars {chunk.start}-{chunk.end})")
+        typer.echo(f"  [{n}] {chunk.citation_label}")
 
 
 def _read_batch(batch: Path) -> list[str]:

@@ -46,6 +46,20 @@ class Chunk:
     part: int = 0
     n_parts: int = 1
     metadata: dict[str, Any] = field(default_factory=dict)
+    page: int | None = None  # paginated formats: the page (slide) the passage starts on
+    page_unit: str = ""  # "page", "slide", or "" for formats without pages
+
+    @property
+    def locator(self) -> str:
+        """Where a student finds the passage: "p. 42", "slide 7", or "" without pages."""
+        if self.page is None or not self.page_unit:
+            return ""
+        return f"p. {self.page}" if self.page_unit == "page" else f"{self.page_unit} {self.page}"
+
+    @property
+    def citation_label(self) -> str:
+        """``R-intro.pdf · p. 42 · 6.2 Lists``: file, page or slide, section path."""
+        return " · ".join(part for part in (self.source, self.locator, self.heading) if part)
 
     @property
     def heading(self) -> str:
@@ -120,6 +134,9 @@ class Citation:
                 "chunk_id": self.chunk.chunk_id,
                 "heading": self.chunk.heading,
                 "text": self.chunk.text,
+                "page": self.chunk.page,
+                "page_unit": self.chunk.page_unit or None,
+                "label": self.chunk.citation_label,
             }
         return data
 
@@ -154,6 +171,9 @@ class Hit:
             "score": round(self.score, 6),
             "start": self.chunk.start,
             "end": self.chunk.end,
+            "page": self.chunk.page,
+            "page_unit": self.chunk.page_unit or None,
+            "citation": self.chunk.citation_label,
             "dense_rank": self.dense_rank,
             "bm25_rank": self.bm25_rank,
             "fused_score": _round(self.fused_score),

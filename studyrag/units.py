@@ -72,6 +72,7 @@ class UnitKind(StrEnum):
     SENTENCE = "sentence"
     BULLET = "bullet"
     FORMULA = "formula"  # a formula or calculation line: "= 2 * 80 * 8192", "approx 21.5 GB"
+    CODE = "code"  # a line of a fenced code block: "$ git clone URL"
     TABLE_ROW = "table_row"
     LABEL = "label"  # "LoRA (Low-Rank Adaptation):" introduces the items under it
     HEADING = "heading"
@@ -82,9 +83,19 @@ class UnitKind(StrEnum):
 
 
 CONTENT_KINDS = frozenset(
-    {UnitKind.SENTENCE, UnitKind.BULLET, UnitKind.FORMULA, UnitKind.TABLE_ROW, UnitKind.LABEL}
+    {
+        UnitKind.SENTENCE,
+        UnitKind.BULLET,
+        UnitKind.FORMULA,
+        UnitKind.CODE,
+        UnitKind.TABLE_ROW,
+        UnitKind.LABEL,
+    }
 )
-LINE_KINDS = frozenset({UnitKind.BULLET, UnitKind.FORMULA, UnitKind.TABLE_ROW, UnitKind.LABEL})
+LINE_KINDS = frozenset(
+    {UnitKind.BULLET, UnitKind.FORMULA, UnitKind.CODE, UnitKind.TABLE_ROW, UnitKind.LABEL}
+)
+_FENCE = re.compile(r"^\s{0,3}(?:```|~~~)")
 
 
 @dataclass(frozen=True)
@@ -155,9 +166,20 @@ def parse_units(text: str, headings: Iterable[str] = ()) -> list[Unit]:
     label_is_bullet = False
     in_follow_ups = False
     pending_marker = False  # a bullet marker alone on the line before ("-\nItem text")
+    in_code = False
     lines = [m for m in re.finditer(r"[^\n]+", text) if m.group().strip()]
     for line_no, match in enumerate(lines):
         raw = match.group()
+        if _FENCE.match(raw):
+            in_code = not in_code
+            continue
+        if in_code:  # code is quoted as it is, line by line, under the label that introduced it
+            lead = len(raw) - len(raw.lstrip())
+            start, end = match.start() + lead, match.start() + len(raw.rstrip())
+            units.append(
+                Unit(len(units), UnitKind.CODE, start, end, line_no, raw.strip(), label, lead // 2)
+            )
+            continue
         if _LONE_MARKER.match(raw):
             pending_marker = True
             continue
@@ -283,7 +305,11 @@ def worth_quoting(unit: Unit) -> bool:
         return False
     if unit.kind is UnitKind.LABEL and unit.words < _STATEMENT_LABEL_WORDS:
         return False
-    return unit.words >= _MIN_QUOTE_WORDS or unit.kind is UnitKind.FORMULA or unit.label is not None
+    return (
+        unit.words >= _MIN_QUOTE_WORDS
+        or unit.kind in (UnitKind.FORMULA, UnitKind.CODE)
+        or unit.label is not None
+    )
 
 
 def scored_text(title: str, units: Sequence[Unit], unit: Unit) -> str:

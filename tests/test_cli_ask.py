@@ -11,7 +11,18 @@ from studyrag.cli import app
 from tests.conftest import CORPUS
 
 runner = CliRunner()
-CITATION_KEYS = {"n", "chunk_id", "source", "heading", "text", "start", "end"}
+CITATION_KEYS = {
+    "n",
+    "chunk_id",
+    "source",
+    "heading",
+    "text",
+    "start",
+    "end",
+    "page",
+    "page_unit",
+    "label",
+}
 
 
 def test_ask_json_has_the_documented_shape(index_copy: Path) -> None:

@@ -179,11 +179,11 @@ def companions(candidate: Candidate, by_key: dict[tuple[int, int], Candidate]) -
     """Units a quote needs beside it: the rest of its calculation, the sentence "This" points to."""
     unit = candidate.unit
     found: list[Candidate] = []
-    if unit.kind is UnitKind.FORMULA:
-        # A calculation reads as a whole: every formula line under the same label.
+    if unit.kind in (UnitKind.FORMULA, UnitKind.CODE):
+        # A calculation (a code sample) reads as a whole: its lines under the same label.
         for other in candidate.units:
             if (
-                other.kind is UnitKind.FORMULA
+                other.kind is unit.kind
                 and other.label == unit.label
                 and other is not unit
                 and (unit.label is not None or abs(other.index - unit.index) <= 2)
@@ -192,7 +192,7 @@ def companions(candidate: Candidate, by_key: dict[tuple[int, int], Candidate]) -
     elif unit.kind is UnitKind.LABEL:
         # A statement that introduces a formula or calculation is read with it.
         for other in candidate.units:
-            if other.label == unit.index and other.kind is UnitKind.FORMULA:
+            if other.label == unit.index and other.kind in (UnitKind.FORMULA, UnitKind.CODE):
                 found.append(by_key.get((candidate.n, other.index)))  # type: ignore[arg-type]
     elif _ANAPHORA.match(unit.text) and unit.index > 0 and unit.label is None:
         found.append(by_key.get((candidate.n, unit.index - 1)))  # type: ignore[arg-type]
@@ -286,6 +286,8 @@ def _as_shown(unit: Unit, depth: int) -> str:
         return f"{indent}• {unit.text}"
     if unit.kind in (UnitKind.FORMULA, UnitKind.TABLE_ROW):
         return f"{indent or '  '}{unit.text}"
+    if unit.kind is UnitKind.CODE:
+        return f"{indent or '  '}`{unit.text}`"
     return unit.text
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from studyrag.ingest.chunker import Block, DocumentShape, Line, StructureChunker
 from studyrag.ingest.cleaner import AlignedText, clean_text
 from studyrag.ingest.loaders import SkipFile, discover, load_document
+from studyrag.ingest.readers.text import text_document
 from studyrag.quiz.keypoints import KeyPoint, extract_key_points
 from studyrag.types import Citation, StudyragError, heading_line
 from studyrag.units import BULLET, DIFFICULTY_LINE
@@ -282,7 +283,7 @@ def _no_tokens(texts: Sequence[str]) -> list[int]:
 
 def parse_document(source: str, aligned: AlignedText) -> list[Question]:
     """The questions of one cleaned document, in document order."""
-    shape, blocks = StructureChunker(_no_tokens).blocks(aligned.text)
+    shape, blocks = StructureChunker(_no_tokens).blocks(text_document(source, aligned))
     if shape is DocumentShape.PROSE:
         return []
     blocks = [b for b in blocks if b.kind in ("qa", "outline")]
@@ -348,15 +349,19 @@ class QuestionBank:
     def from_corpus(cls, corpus_dir: Path, max_bytes: int = 20 * 2**20) -> QuestionBank:
         """Build from every readable file under ``corpus_dir`` (unreadable ones are skipped)."""
         files, _refused, _roots = discover([corpus_dir])
-        documents = {}
+        texts: dict[str, AlignedText] = {}
         for file in files:
             try:
-                documents[file.source] = load_document(file, max_bytes).text
+                document = load_document(file, max_bytes)
             except SkipFile:
                 continue
-        if not documents:
+            # Question banks are text; questions from any document come from the generator.
+            if document.aligned is not None:
+                texts[file.source] = document.aligned
+        if not texts:
             raise StudyragError(f"no readable documents in {corpus_dir}")
-        return cls.from_texts(documents)
+        questions = [q for source in sorted(texts) for q in parse_document(source, texts[source])]
+        return cls(questions, texts)
 
     def __len__(self) -> int:
         return len(self.questions)

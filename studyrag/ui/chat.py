@@ -12,9 +12,10 @@ import streamlit as st
 from studyrag.generate.base import Answer, Citation, Passage
 from studyrag.settings import Settings
 from studyrag.types import StudyragError
-from studyrag.ui.document import document_context
+from studyrag.ui.document import document_context, source_path
 from studyrag.ui.feedback import DOWN, UP, FeedbackStore
 from studyrag.ui.markdown import answer_to_markdown, escape_markdown, text_to_markdown
+from studyrag.ui.pdf_page import render_page
 from studyrag.ui.spans import locate, supporting_spans
 from studyrag.ui.state import Turn, find_turn
 
@@ -39,8 +40,9 @@ def short_heading(heading: str, limit: int = 110) -> str:
 
 def citation_label(citation: Citation) -> str:
     """Expander label: number, file, heading (escaped: labels accept Markdown)."""
-    source = escape_markdown(citation.passage.source)
-    return f"[{citation.n}] {source} · {escape_markdown(short_heading(citation.passage.heading))}"
+    chunk = citation.passage
+    parts = [chunk.source, chunk.locator, short_heading(chunk.heading)]
+    return f"[{citation.n}] " + " · ".join(escape_markdown(p) for p in parts if p)
 
 
 def _open_citation(key: str) -> None:
@@ -57,7 +59,7 @@ def render_citation_links(turn: Turn, answer: Answer) -> None:
                 f"[{citation.n}]",
                 key=f"link-{key}",
                 type="tertiary",
-                help=f"{citation.passage.source} · {citation.passage.heading}",
+                help=citation.passage.citation_label,
                 on_click=_open_citation,
                 args=(key,),
             )
@@ -66,7 +68,18 @@ def render_citation_links(turn: Turn, answer: Answer) -> None:
 def render_document_context(
     settings: Settings, citation: Citation, spans: list[tuple[int, int]]
 ) -> None:
-    """The passage inside its source file, with the text around it in grey."""
+    """The passage inside its source file: a PDF's page with the quoted text marked on it, else
+    the text around the passage in grey."""
+    chunk = citation.passage
+    if chunk.page_unit == "page" and chunk.page is not None:
+        quotes = [chunk.text[a:b] for a, b in spans] or [chunk.text[:200]]
+        try:
+            image = render_page(source_path(settings, chunk.source), chunk.page, quotes)
+        except (StudyragError, OSError) as error:
+            st.warning(str(error), icon=":material/description:")
+            return
+        st.image(image, caption=f"{chunk.source} · page {chunk.page}, quoted text highlighted")
+        return
     try:
         context = document_context(settings, citation.passage)
     except (StudyragError, OSError) as error:
@@ -100,7 +113,8 @@ def render_citation(settings: Settings, turn: Turn, answer: Answer, citation: Ci
         return
     with expander:
         chunk = citation.passage
-        st.caption(f"**{escape_markdown(chunk.source)}** · {escape_markdown(chunk.heading or '')}")
+        where = " · ".join(escape_markdown(p) for p in (chunk.locator, chunk.heading) if p)
+        st.caption(f"**{escape_markdown(chunk.source)}** · {where}")
         spans = supporting_spans(answer, citation)
         st.markdown(text_to_markdown(chunk.text, spans))
         if not spans:
@@ -126,6 +140,7 @@ def _passage_row(passage: Passage, cited: bool) -> dict[str, object]:
         "fused": hit.fused_score,
         "rerank": hit.rerank_score,
         "source": hit.chunk.source,
+        "page": hit.chunk.locator,
         "heading": hit.chunk.heading,
     }
 

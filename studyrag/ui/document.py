@@ -8,8 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from studyrag.index.manifest import Manifest
-from studyrag.ingest.cleaner import clean_text
-from studyrag.ingest.loaders import decode_bytes
+from studyrag.ingest.loaders import SkipFile, SourceFile, load_document
+from studyrag.ingest.readers import ReadDocument
 from studyrag.settings import Settings
 from studyrag.types import Chunk, StudyragError
 
@@ -48,17 +48,19 @@ def source_path(settings: Settings, source: str) -> Path:
     return candidate
 
 
-@lru_cache(maxsize=16)
-def _cleaned(path: str, mtime_ns: int, size: int) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
-    text, _encoding = decode_bytes(Path(path).read_bytes())
-    aligned = clean_text(text)
-    return aligned.text, aligned.starts, aligned.ends
+@lru_cache(maxsize=8)
+def _read(path: str, mtime_ns: int, size: int) -> ReadDocument:
+    file = Path(path)
+    try:
+        return load_document(SourceFile(file, file.name), size + 1)
+    except SkipFile as error:
+        raise StudyragError(f"{file.name} can no longer be read: {error}") from error
 
 
-def cleaned_document(path: Path) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
-    """Cleaned text of a file with, per character, its original span (cached by mtime)."""
+def read_document(path: Path) -> ReadDocument:
+    """A file read into the document model, as ingest reads it (cached by mtime)."""
     stat = path.stat()
-    return _cleaned(str(path), stat.st_mtime_ns, stat.st_size)
+    return _read(str(path), stat.st_mtime_ns, stat.st_size)
 
 
 def _snap_back(text: str, index: int) -> int:
@@ -75,8 +77,9 @@ def document_context(
     settings: Settings, chunk: Chunk, before: int = CONTEXT_BEFORE, after: int = CONTEXT_AFTER
 ) -> DocumentContext:
     """The text around ``chunk`` in its source file, cut at line boundaries."""
-    text, starts, ends = cleaned_document(source_path(settings, chunk.source))
-    start, end = _cleaned_span(starts, ends, chunk.start, chunk.end)
+    document = read_document(source_path(settings, chunk.source))
+    text = document.text
+    start, end = _cleaned_span(document, chunk.start, chunk.end)
     if text[start:end].strip() != chunk.text.strip():
         found = text.find(chunk.text)  # the file changed since ingest: find the passage itself
         if found < 0:
@@ -89,19 +92,20 @@ def span_context(
     settings: Settings, source: str, start: int, end: int, before: int = 200, after: int = 200
 ) -> DocumentContext:
     """A ``[start, end)`` span of a source file's original text, with the lines around it."""
-    text, starts, ends = cleaned_document(source_path(settings, source))
+    document = read_document(source_path(settings, source))
     if not 0 <= start < end:
         raise StudyragError(f"no text at {source} characters {start}-{end}")
-    first, last = _cleaned_span(starts, ends, start, end)
+    first, last = _cleaned_span(document, start, end)
     if last <= first:
         raise StudyragError(f"{source} changed since the question bank was read; re-index")
-    return _around(source, text, first, last, before, after)
+    return _around(source, document.text, first, last, before, after)
 
 
-def _cleaned_span(
-    starts: tuple[int, ...], ends: tuple[int, ...], start: int, end: int
-) -> tuple[int, int]:
-    """Original-text offsets to cleaned-text offsets."""
+def _cleaned_span(document: ReadDocument, start: int, end: int) -> tuple[int, int]:
+    """Citation offsets to offsets of the document's text (the same for non-text formats)."""
+    if document.aligned is None:
+        return start, min(end, len(document.text))
+    starts, ends = document.aligned.starts, document.aligned.ends
     first = bisect.bisect_left(starts, start)
     return first, max(first, bisect.bisect_left(ends, end + 1))
 

@@ -9,6 +9,7 @@ import pytest
 from studyrag.embedding.base import Embedder
 from studyrag.ingest.chunker import DocumentShape, StructureChunker
 from studyrag.ingest.cleaner import clean_text
+from studyrag.ingest.readers.text import text_document
 from studyrag.types import Chunk
 from tests.conftest import CORPUS
 
@@ -31,7 +32,7 @@ def _raw(prefix: str) -> tuple[str, str]:
 
 def _chunks(chunker: StructureChunker, prefix: str) -> list[Chunk]:
     name, raw = _raw(prefix)
-    return chunker.run(name, clean_text(raw))
+    return chunker.run(text_document(name, clean_text(raw)))
 
 
 @pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
@@ -104,7 +105,7 @@ def test_question_n_headings_and_mojibake_titles(chunker) -> None:
 
 
 def test_outline_questions_keep_their_sub_points(chunker) -> None:
-    blocks = chunker.blocks(clean_text(_raw("002")[1]).text)
+    blocks = chunker.blocks(text_document("002", clean_text(_raw("002")[1])))
     assert blocks[0] is DocumentShape.OUTLINE
     chunks = _chunks(chunker, "002")
     moe = next(c for c in chunks if c.title == "What are Mixture of Experts (MoE) models?")
@@ -114,7 +115,7 @@ def test_outline_questions_keep_their_sub_points(chunker) -> None:
 
 def test_prose_document_is_chunked_by_headings(chunker) -> None:
     text = "# Title\n\nIntro paragraph.\n\n## Part A\n\nAlpha text.\n\n## Part B\n\nBeta text.\n"
-    chunks = chunker.run("notes.md", clean_text(text))
+    chunks = chunker.run(text_document("notes.md", clean_text(text)))
     assert [c.heading_path for c in chunks] == [
         ("Title",),
         ("Title", "Part A"),

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from studyrag.ingest.chunker import StructureChunker
 from studyrag.ingest.cleaner import clean_text
+from studyrag.ingest.readers.text import text_document
 
 PIECES = st.sampled_from(
     [
@@ -78,7 +79,7 @@ def _occurrences(text: str, part: str) -> list[int]:
 @example("ðŸ§\xa0 \x800\x9f")  # a repaired "Ÿ" once aligned with the mojibake's own "Ÿ"
 def test_chunk_offsets_always_map_back_to_the_original(raw: str) -> None:
     aligned = clean_text(raw)
-    chunks = StructureChunker(_word_counter).run("doc.txt", aligned)
+    chunks = StructureChunker(_word_counter).run(text_document("doc.txt", aligned))
     assert len({c.chunk_id for c in chunks}) == len(chunks)
     for chunk in chunks:
         assert chunk.text.strip()

@@ -1,0 +1,87 @@
+"""DOCX (python-docx): heading styles make the sections; lists, code and tables stay blocks."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from studyrag.ingest.readers.archive import open_zip
+from studyrag.ingest.readers.base import (
+    DocumentBuilder,
+    PageProgress,
+    ReadDocument,
+    Reader,
+    SkipFile,
+)
+
+_HEADING_STYLE = re.compile(r"^(?:heading|überschrift|titre|título)\s*(\d)$", re.I)
+_CODE_STYLE = re.compile(r"code|preformatted|verbatim|macro text|plain text", re.I)
+_LIST_STYLE = re.compile(r"list", re.I)
+_MONO = re.compile(r"mono|courier|consol|menlo|code", re.I)
+
+
+def _is_code(paragraph: object) -> bool:
+    style = paragraph.style.name if paragraph.style is not None else ""  # type: ignore[attr-defined]
+    if _CODE_STYLE.search(style or ""):
+        return True
+    runs = [r for r in paragraph.runs if r.text.strip()]  # type: ignore[attr-defined]
+    return bool(runs) and all(r.font.name and _MONO.search(r.font.name) for r in runs)
+
+
+def _list_depth(paragraph: object) -> int | None:
+    """The list level of a numbered or bulleted paragraph, else None."""
+    properties = paragraph._p.pPr  # type: ignore[attr-defined]
+    if properties is not None and properties.numPr is not None:
+        level = properties.numPr.ilvl
+        return int(level.val) if level is not None else 0
+    style = paragraph.style.name if paragraph.style is not None else ""  # type: ignore[attr-defined]
+    return 0 if _LIST_STYLE.search(style or "") else None
+
+
+class DocxReader(Reader):
+    format = "docx"
+    suffixes = frozenset({".docx"})
+
+    def read(
+        self,
+        source: str,
+        path: Path,
+        data: bytes,
+        sha256: str,
+        progress: PageProgress | None = None,
+    ) -> ReadDocument:
+        import docx
+        from docx.opc.exceptions import PackageNotFoundError
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph
+
+        open_zip(data, "DOCX").close()
+        try:
+            document = docx.Document(io.BytesIO(data))
+        except (PackageNotFoundError, KeyError, ValueError) as error:
+            raise SkipFile(f"malformed DOCX ({error})") from error
+        builder = DocumentBuilder()
+        code: list[str] = []
+        for item in document.iter_inner_content():
+            if isinstance(item, Paragraph) and item.text.strip() and _is_code(item):
+                code.append(item.text)
+                continue
+            if code:
+                builder.code("\n".join(code))
+                code = []
+            if isinstance(item, Table):
+                builder.table([[cell.text for cell in row.cells] for row in item.rows])
+                continue
+            style = item.style.name if item.style is not None else ""
+            if heading := _HEADING_STYLE.match(style or ""):
+                builder.heading(item.text, int(heading.group(1)))
+            elif (style or "").lower() == "title":
+                builder.heading(item.text, 1)
+            elif (depth := _list_depth(item)) is not None:
+                builder.list_item(item.text, depth)
+            else:
+                builder.paragraph(item.text)
+        if code:
+            builder.code("\n".join(code))
+        return self.finish(builder, source, path, sha256)
