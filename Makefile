@@ -36,8 +36,16 @@ test: setup chromium
 
 # Retrieval gate on the study gold set (eval/gate_thresholds.json, eval/baseline_retrieval.json):
 # fails with a per-question diff when retrieval regresses. .ci/run runs it after the tests.
+# Then one gate per family of real documents (eval/gates/docs_*.json), each on its own index of
+# eval/documents/<family>.
+DOC_SETS := pdf html office
 gate: setup
 	$(BIN)/studyrag eval gate --ingest
+	for set in $(DOC_SETS); do \
+	  $(BIN)/studyrag --data-dir .studyrag-docs/$$set eval gate --ingest \
+	    --thresholds eval/gates/docs_$$set.json --baseline eval/gates/docs_$$set.retrieval.json \
+	    --answer-baseline eval/gates/docs_$$set.answers.json || exit 1; \
+	done
 
 # Unit tier: no model, no index (tests/conftest.py marks the rest `integration`).
 test-fast: setup
@@ -67,4 +75,4 @@ eval-ragas: setup
 	$(BIN)/studyrag eval ragas
 
 clean:
-	rm -rf .studyrag .pytest_cache .ruff_cache
+	rm -rf .studyrag .studyrag-docs .pytest_cache .ruff_cache

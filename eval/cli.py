@@ -244,9 +244,11 @@ def gate(
     from studyrag.eval import gate as gating
     from studyrag.eval.retrieval_eval import evaluate
 
-    settings = _settings()
     with user_errors():
         config = gating.GateConfig.load(thresholds)
+    # A gold set about other documents than the corpus folder is gated on those documents.
+    settings = _settings(**({"corpus_dir": Path(config.corpus)} if config.corpus else {}))
+    with user_errors():
         trusted = None if update_baseline else gating.Baseline.load(baseline)
         trusted_answers = (
             answering.AnswerBaseline.load(answer_baseline)

@@ -28,7 +28,8 @@ _EPSILON = 1e-9
 
 @dataclass(frozen=True)
 class GateConfig:
-    """Contents of ``eval/gate_thresholds.json`` (a relative gold path is relative to it)."""
+    """Contents of ``eval/gate_thresholds.json`` (relative gold and corpus paths are relative to
+    it)."""
 
     mode: RetrievalMode
     gold: str
@@ -36,6 +37,7 @@ class GateConfig:
     max_drop: float = 0.02
     max_lost_questions: int = 0
     answers: AnswerGateConfig | None = None  # the answer gate, when configured
+    corpus: str | None = None  # the documents the gold set is about (default: the corpus folder)
 
     @classmethod
     def load(cls, path: Path) -> GateConfig:
@@ -45,6 +47,7 @@ class GateConfig:
             if unknown:
                 raise ValueError(f"unknown metrics {unknown}; use {list(GATED_METRICS)}")
             gold = Path(data.get("gold", "data/study_qa.jsonl"))
+            corpus = Path(data["corpus"]) if "corpus" in data else None
             return cls(
                 mode=RetrievalMode(data.get("mode", RetrievalMode.HYBRID_RERANK.value)),
                 gold=str(gold if gold.is_absolute() else path.parent / gold),
@@ -52,6 +55,11 @@ class GateConfig:
                 max_drop=float(data.get("max_drop", 0.02)),
                 max_lost_questions=int(data.get("max_lost_questions", 0)),
                 answers=AnswerGateConfig.from_dict(data["answers"]) if "answers" in data else None,
+                corpus=(
+                    None
+                    if corpus is None
+                    else str(corpus if corpus.is_absolute() else path.parent / corpus)
+                ),
             )
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise StudyragError(f"gate thresholds {path}: {error}") from error

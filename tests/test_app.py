@@ -219,3 +219,40 @@ def test_an_empty_corpus_is_explained(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert app.info and "has no documents yet" in app.info[0].value
     assert app.chat_input[0].disabled
     assert app.sidebar.metric[1].value == "0"
+
+
+def test_a_pdf_citation_names_its_page_and_shows_the_page_highlighted(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.ingest.readers.pdf_maker import body_lines, make_pdf
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    make_pdf(
+        corpus / "notes.pdf",
+        [
+            [("Preface", 72, 700, 20, "Helvetica-Bold"), *body_lines(["Welcome."], top=660)],
+            [
+                ("Zorblax attention", 72, 700, 20, "Helvetica-Bold"),
+                *body_lines(
+                    [
+                        "Zorblax attention routes every query through one shared memory\n"
+                        "slot called the zorb, so the KV cache never grows past one entry."
+                    ],
+                    top=660,
+                ),
+            ],
+        ],
+    )
+    app = start_app(monkeypatch, tmp_path / "data", corpus)
+    message = ask(app, "What is the zorb in Zorblax attention?")
+    labels = [e.label for e in citation_expanders(message)]
+    shown = [label.replace("\\", "") for label in labels]  # labels are Markdown-escaped
+    assert shown and shown[0].startswith("[1] notes.pdf · p. 2 · Zorblax attention"), labels
+    next(b for b in message.button if b.label == "[1]").click().run()
+    message = [m for m in app.chat_message if m.name == "assistant"][-1]
+    citation_expanders(message)[0].toggle[0].set_value(True).run()
+    assert not app.exception and not app.warning
+    message = [m for m in app.chat_message if m.name == "assistant"][-1]
+    opened = citation_expanders(message)[0]
+    assert opened.get("image"), "the cited PDF page is not shown"

@@ -83,12 +83,52 @@ def _join_lines(text: str, render_line: Callable[[str, int], str]) -> str:
     return "".join(out)
 
 
+_FENCE = re.compile(r"^\s{0,3}```")
+
+
+def _code_block(lines: Sequence[str]) -> str:
+    """Lines of a fenced code block as a Markdown code block (its content renders literally)."""
+    body = "\n".join(lines)
+    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{body}\n{fence}"
+
+
 def text_to_markdown(
     text: str, highlights: Sequence[tuple[int, int]] = (), style: str = HIGHLIGHT
 ) -> str:
-    """Render ``text`` literally, line by line, with ``highlights`` (character spans) marked."""
+    """Render ``text`` literally, line by line, with ``highlights`` (character spans) marked;
+    a fenced code block (the readers' ```` ``` ```` lines) shows as a code block."""
     spans = _merge(highlights)
-    return _join_lines(text, lambda line, offset: _line_markdown(line, offset, spans, style))
+    if "```" not in text:
+        return _join_lines(text, lambda line, offset: _line_markdown(line, offset, spans, style))
+    parts: list[str] = []
+    prose: list[str] = []
+    code: list[str] | None = None
+    offset = prose_offset = 0
+    for line in text.split("\n"):
+        if _FENCE.match(line):
+            if code is None:
+                parts.append(_prose(prose, prose_offset, spans, style))
+                code, prose = [], []
+            else:
+                parts.append(_code_block(code))
+                code, prose_offset = None, offset + len(line) + 1
+        elif code is not None:
+            code.append(line)
+        else:
+            prose.append(line)
+        offset += len(line) + 1
+    last = _code_block(code) if code is not None else _prose(prose, prose_offset, spans, style)
+    parts.append(last)
+    return "\n\n".join(p for p in parts if p)
+
+
+def _prose(lines: Sequence[str], offset: int, spans: list[tuple[int, int]], style: str) -> str:
+    shifted = [(s - offset, e - offset) for s, e in spans]
+    return _join_lines(
+        "\n".join(lines), lambda line, at: _line_markdown(line, at, shifted, style)
+    )
 
 
 def _answer_line(line: str, _offset: int) -> str:

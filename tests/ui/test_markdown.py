@@ -92,3 +92,12 @@ def test_code_span_uses_a_longer_fence_than_any_backtick_run() -> None:
     assert code_span("/tmp/data_dir/feedback.jsonl") == "`/tmp/data_dir/feedback.jsonl`"
     assert code_span("a`b") == "``a`b``"
     assert _visible(_render(code_span("a``b"))).strip() == "a``b"
+
+
+def test_fenced_code_renders_as_a_code_block_and_highlights_keep_their_place() -> None:
+    text = "Use this:\n\n```\n$ git add *\n# not a heading\n```\n\nThen commit it."
+    start = text.index("Then")
+    rendered = text_to_markdown(text, [(start, start + 4)])
+    assert "```text\n$ git add *\n# not a heading\n```" in rendered
+    assert rendered.endswith(":orange-background[Then] commit it\\.")
+    assert rendered.startswith("Use this\\:")
