@@ -60,6 +60,7 @@ bench: setup ingest
 	$(BIN)/python bench/bench_answer.py --data-dir .studyrag
 	$(BIN)/python bench/bench_startup.py --data-dir .studyrag
 	$(BIN)/python bench/bench_practice.py
+	$(BIN)/python bench/bench_reading.py
 
 # Opt-in, slow: SciFact (BEIR) test split, every configuration, beside the published baselines.
 SCIFACT ?= ../shared/benchmarks/scifact

@@ -71,9 +71,18 @@ class IngestReport:
         )
 
 
-def _page_progress(progress: Progress, source: str) -> Callable[[int, int], None]:
+_READING = (0.02, 0.08)  # the share of the progress bar that reading the files takes
+
+
+def _page_progress(
+    progress: Progress, source: str, position: int, files: int
+) -> Callable[[int, int], None]:
+    """Progress in pages for one paginated file, as a fraction of the reading phase."""
+
     def report(done: int, total: int) -> None:
-        progress(f"{source}: read {done}/{total} pages", 0.02)
+        within = (position + done / max(total, 1)) / max(files, 1)
+        fraction = _READING[0] + (_READING[1] - _READING[0]) * within
+        progress(f"{source}: read {done}/{total} pages", fraction)
 
     return report
 
@@ -166,15 +175,17 @@ class Ingestor:
                 if entry and entry.sha256 == digest:
                     report.unchanged.append(file.source)
                     continue
-                document = read_bytes(file, data, _page_progress(progress, file.source))
+                pages = _page_progress(progress, file.source, position, len(files))
+                document = read_bytes(file, data, pages)
                 report.notes.extend(f"{file.source}: {note}" for note in document.notes)
                 report.pages_read += document.pages
                 to_index.append((file, document))
             except SkipFile as skip:
                 report.skipped.append((str(file.path), str(skip)))
-            progress(
-                f"read {position + 1}/{len(files)} files", 0.02 + 0.06 * (position + 1) / len(files)
-            )
+            if (position + 1) % max(1, len(files) // 10) == 0 or position + 1 == len(files):
+                within = (position + 1) / len(files)
+                fraction = _READING[0] + (_READING[1] - _READING[0]) * within
+                progress(f"read {position + 1}/{len(files)} files", fraction)
 
         # Files that vanished from a scanned folder are removed; explicitly named files never are.
         deleted = [

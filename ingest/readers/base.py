@@ -93,6 +93,21 @@ class ReadDocument:
         return block.page if block else None
 
 
+MONOSPACE_FONT = re.compile(
+    r"mono|courier|consol|menlo|typewriter|cmtt|sftt|lmmono|inconsolata|code", re.IGNORECASE
+)
+"""Font names that mark code (PDF fonts, DOCX and PPTX runs)."""
+
+
+def monospace_runs(runs: Sequence[object]) -> bool:
+    """Every run with text is set in a monospace font (a code line in an office document)."""
+    shown = [r for r in runs if r.text.strip()]  # type: ignore[attr-defined]
+    return bool(shown) and all(
+        r.font.name and MONOSPACE_FONT.search(r.font.name)  # type: ignore[attr-defined]
+        for r in shown
+    )
+
+
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 

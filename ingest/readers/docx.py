@@ -13,20 +13,19 @@ from studyrag.ingest.readers.base import (
     ReadDocument,
     Reader,
     SkipFile,
+    monospace_runs,
 )
 
 _HEADING_STYLE = re.compile(r"^(?:heading|überschrift|titre|título)\s*(\d)$", re.I)
 _CODE_STYLE = re.compile(r"code|preformatted|verbatim|macro text|plain text", re.I)
 _LIST_STYLE = re.compile(r"list", re.I)
-_MONO = re.compile(r"mono|courier|consol|menlo|code", re.I)
 
 
 def _is_code(paragraph: object) -> bool:
     style = paragraph.style.name if paragraph.style is not None else ""  # type: ignore[attr-defined]
     if _CODE_STYLE.search(style or ""):
         return True
-    runs = [r for r in paragraph.runs if r.text.strip()]  # type: ignore[attr-defined]
-    return bool(runs) and all(r.font.name and _MONO.search(r.font.name) for r in runs)
+    return monospace_runs(paragraph.runs)  # type: ignore[attr-defined]
 
 
 def _list_depth(paragraph: object) -> int | None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studyrag.ingest.readers.base import (
+    MONOSPACE_FONT,
     DocumentBuilder,
     PageProgress,
     PageUnit,
@@ -32,7 +33,6 @@ from studyrag.ingest.readers.base import (
     squash,
 )
 
-_MONO = re.compile(r"mono|courier|consol|menlo|typewriter|cmtt|sftt|lmmono|inconsolata|code", re.I)
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi|cmbx|cmb\d|sfbx|\bbx", re.I)
 _LIGATURES = re.compile("[\ufb00-\ufb06]")
 _SOFT_HYPHEN = "\ufffe\u00ad\u0002"
@@ -104,9 +104,9 @@ def page_lines(page: object, number: int) -> list[PdfLine]:
                 bold = lead_bold and (bool(_BOLD.search(mid_font)) or weight >= 600)
                 bold = bold and bool(_BOLD.search(end_font) or weight >= 600)
                 mono = all(
-                    _MONO.search(name) or flags & 1
+                    MONOSPACE_FONT.search(name) or flags & 1
                     for name, flags in ((lead_font, lead_flags), (mid_font, mid_flags))
-                ) and bool(_MONO.search(end_font))
+                ) and bool(MONOSPACE_FONT.search(end_font))
             else:
                 left = bottom = bottom_end = right = size = 0.0
                 bold = mono = lead_bold = False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +14,8 @@ from studyrag.ingest.readers.base import (
     ReadDocument,
     Reader,
     SkipFile,
+    monospace_runs,
 )
-
-_MONO = re.compile(r"mono|courier|consol|menlo|code", re.I)
 
 
 def _shapes(shapes: object) -> Iterator[object]:
@@ -30,11 +28,6 @@ def _shapes(shapes: object) -> Iterator[object]:
             yield from _shapes(shape.shapes)
         else:
             yield shape
-
-
-def _is_code(paragraph: object) -> bool:
-    runs = [r for r in paragraph.runs if r.text.strip()]  # type: ignore[attr-defined]
-    return bool(runs) and all(r.font.name and _MONO.search(r.font.name) for r in runs)
 
 
 class PptxReader(Reader):
@@ -86,7 +79,7 @@ class PptxReader(Reader):
         code: list[str] = []
         for paragraph in frame.paragraphs:  # type: ignore[attr-defined]
             text = "".join(run.text for run in paragraph.runs) or paragraph.text
-            if text.strip() and _is_code(paragraph):
+            if text.strip() and monospace_runs(paragraph.runs):
                 code.append(text)
                 continue
             if code:

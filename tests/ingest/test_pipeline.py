@@ -235,3 +235,35 @@ def test_an_ingest_that_changes_files_clears_the_fingerprint_first(
 
 def sidecar_fingerprint(settings) -> str:
     return BM25Sidecar.load(settings.sidecar_path).fingerprint
+
+
+def test_a_pdf_ingests_with_progress_in_pages_and_page_citations(tmp_path: Path) -> None:
+    from tests.ingest.readers.pdf_maker import body_lines, make_pdf
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    pages = [
+        [
+            (f"Topic {n}", 72, 700, 18, "Helvetica-Bold"),
+            *body_lines([f"Fact {n} is stated here."], top=660),
+        ]
+        for n in range(1, 61)
+    ]
+    make_pdf(corpus / "book.pdf", pages)
+    (corpus / "broken.epub").write_bytes(b"PK\x03\x04 not a zip")
+    messages: list[tuple[str, float]] = []
+    with StudyPipeline(make_settings(tmp_path / "data", corpus_dir=corpus)) as pipeline:
+        report = pipeline.ingest(
+            progress=lambda message, fraction: messages.append((message, fraction))
+        )
+        assert report.added == ["book.pdf"] and report.pages_read == 60
+        assert [reason for _path, reason in report.skipped] == [
+            "malformed EPUB: not a readable zip archive (File is not a zip file)"
+        ]
+        paged = [(m, f) for m, f in messages if m.startswith("book.pdf: read")]
+        assert paged[-1][0] == "book.pdf: read 60/60 pages" and len(paged) >= 3
+        fractions = [f for _m, f in paged]
+        assert fractions == sorted(fractions) and 0.02 <= fractions[0] <= fractions[-1] <= 0.08
+        hit = pipeline.search("Where is fact 42 stated?", top_k=1).hits[0]
+        assert hit.chunk.page == 42 and hit.chunk.page_unit == "page"
+        assert hit.chunk.citation_label == "book.pdf · p. 42 · Topic 42"
