@@ -38,6 +38,7 @@ _LIGATURES = re.compile("[\ufb00-\ufb06]")
 _SOFT_HYPHEN = "\ufffe\u00ad\u0002"
 _TOC_LINE = re.compile(r"(?:\.\s*){3,}\s*[\divxlc]+\s*$|\S\s+\d{1,4}(?:\s*[,–-]\s*\d{1,4})*\s*$")
 _BULLET = re.compile(r"^(?:[•◦▪▫‣●○■□–—*·-]\s+|\(?\d{1,2}[.)]\s+|\(?[a-z][.)]\s+)")
+_CONTENTS_TITLE = re.compile(r"\b(?:contents|index)\b", re.IGNORECASE)
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[\divxlcdm]{1,8}(?:\s*(?:/|of)\s*\d+)?$", re.I)
 _DIGITS = re.compile(r"\d+")
 _SENTENCE_END = re.compile(r"[.!?:;)\"”’]\s*$")
@@ -168,8 +169,11 @@ def _outline(pdf: object) -> dict[int, list[tuple[int, str]]]:
 class _Layout:
     """Facts about the whole document that classify each line."""
 
-    def __init__(self, pages: list[list[PdfLine]], heights: list[float]) -> None:
+    def __init__(
+        self, pages: list[list[PdfLine]], heights: list[float], widths: list[float]
+    ) -> None:
         self.heights = heights
+        self.widths = widths
         sizes: Counter[float] = Counter()
         for lines in pages:
             for line in lines:
@@ -211,6 +215,25 @@ class _Layout:
         if line.bold and not line.mono:
             return len(self.heading_levels) + 1
         return 0
+
+
+def reading_regions(lines: list[PdfLine], width: float) -> list[list[PdfLine]]:
+    """A page's lines in reading order, as regions: one for a single-column page; for a
+    two-column page the full-width lines above the columns, the left column, the right column,
+    then the full-width lines below (each column top to bottom)."""
+    text_lines = [line for line in lines if not line.mono]
+    middle, slack = width / 2, width * 0.02
+    left = [line for line in lines if line.x1 <= middle + slack]
+    right = [line for line in lines if line.x0 >= middle - slack]
+    if len(text_lines) < 10 or min(len(left), len(right)) < 0.3 * len(lines):
+        return [lines]
+    in_columns = {id(line) for line in left + right}
+    top = max(line.y for line in left + right)
+    full = [line for line in lines if id(line) not in in_columns]
+    above = [line for line in full if line.y > top]
+    below = [line for line in full if line.y <= top]
+    regions = [sorted(group, key=lambda line: -line.y) for group in (above, left, right, below)]
+    return [region for region in regions if region]  # each top of the page first
 
 
 def _is_toc_page(lines: list[PdfLine]) -> bool:
@@ -282,13 +305,16 @@ class PdfReader(Reader):
             raise SkipFile("PDF has no pages")
         pages: list[list[PdfLine]] = []
         heights: list[float] = []
+        widths: list[float] = []
         for index in range(count):
             page = pdf[index]  # type: ignore[index]
             try:
                 heights.append(page.get_height())
+                widths.append(page.get_width())
                 pages.append(page_lines(page, index + 1))
             except Exception as error:  # one unreadable page costs that page only
                 heights.append(792.0)
+                widths.append(612.0)
                 pages.append([])
                 if index == 0 and count == 1:
                     raise SkipFile(f"malformed PDF ({error})") from error
@@ -301,7 +327,7 @@ class PdfReader(Reader):
             raise SkipFile(
                 "looks scanned: no text to index (run OCR first, e.g. `ocrmypdf in.pdf out.pdf`)"
             )
-        layout = _Layout(pages, heights)
+        layout = _Layout(pages, heights, widths)
         outline = _outline(pdf)
         builder = DocumentBuilder()
         skipped = _Assembler(builder, layout, outline).run(pages)
@@ -332,6 +358,7 @@ class _Assembler:
         self.paragraph: list[str] = []
         self.paragraph_page = 0
         self.paragraph_x0 = 0.0
+        self.region_break = False  # the next line opens a new column of the page
         self.paragraph_kind = "paragraph"
         self.code: list[PdfLine] = []
         self.previous: PdfLine | None = None
@@ -342,16 +369,28 @@ class _Assembler:
         for number, lines in enumerate(pages, start=1):
             body = [line for line in lines if not self.layout.is_running(line)]
             titles = pending + self.outline.get(number, [])
-            if _is_toc_page(body) and not titles:
+            # A contents or index page is left out, with the outline entries that point at it.
+            named = any(_CONTENTS_TITLE.search(title) for _level, title in titles)
+            if _is_toc_page(body) and (named or not titles):
                 skipped += 1
+                pending = []
                 continue
-            leftover = self._page(body, titles)
+            width = self.layout.widths[number - 1]
+            leftover = self._page(reading_regions(body, width), titles)
             own = self.outline.get(number, [])
             pending = [t for t in leftover if t in own]  # looked for on the next page, once
         self._flush()
         return skipped
 
-    def _page(self, lines: list[PdfLine], titles: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    def _page(
+        self, regions: list[list[PdfLine]], titles: list[tuple[int, str]]
+    ) -> list[tuple[int, str]]:
+        for number, region in enumerate(regions):
+            self.region_break = number > 0
+            self._region(region, titles)
+        return titles
+
+    def _region(self, lines: list[PdfLine], titles: list[tuple[int, str]]) -> None:
         left = min((line.x0 for line in lines if not line.mono), default=0.0)
         right = max((line.x1 for line in lines), default=0.0)
         for line in lines:
@@ -361,17 +400,16 @@ class _Assembler:
             )
             if matched:
                 index, covered = matched
-                if covered:
-                    level, title = titles.pop(index)
-                    self._flush()
-                    # The printed heading keeps its number ("6.2 Lists"); a run-in one is cut.
-                    shown = line.text if covered == len(line.text) else title
-                    self.builder.heading(shown, level, line.page)
-                    rest = line.text[covered:].strip()
-                    self.previous = None
-                    if rest:
-                        self._text(line, rest, left, right, new=True)
-                    continue
+                level, title = titles.pop(index)
+                self._flush()
+                # The printed heading keeps its number ("6.2 Lists"); a run-in one is cut.
+                shown = line.text if covered == len(line.text) else title
+                self.builder.heading(shown, level, line.page)
+                rest = line.text[covered:].strip()
+                self.previous = None
+                if rest:
+                    self._text(line, rest, left, right, new=True)
+                continue
             level = self.layout.heading_level(line, sizes_only=bool(self.outline))
             if level:
                 self._flush()
@@ -384,7 +422,6 @@ class _Assembler:
                 self.previous = line
                 continue
             self._text(line, line.text, left, right, new=False)
-        return titles
 
     def _starts_paragraph(self, line: PdfLine, left: float, right: float) -> bool:
         previous = self.previous
@@ -392,7 +429,8 @@ class _Assembler:
             return True
         if _BULLET.match(line.text):
             return True
-        if line.page != previous.page:  # a sentence that runs on over the page break continues
+        if line.page != previous.page or self.region_break:
+            # A sentence that runs on over a page break or into the next column continues.
             return bool(_SENTENCE_END.search(self.paragraph[-1]))
         gap = previous.y_end - line.y
         if gap > 1.6 * self.layout.pitch or gap < -self.layout.pitch:
@@ -416,6 +454,7 @@ class _Assembler:
         else:
             self.paragraph.append(text)
         self.previous = line
+        self.region_break = False
 
     def _flush_text(self) -> None:
         if not self.paragraph:

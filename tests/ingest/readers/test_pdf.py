@@ -80,6 +80,9 @@ def test_pdf_outline_gives_the_headings(tmp_path: Path) -> None:
     lists = next(b for b in document.blocks if document.text[b.start : b.end] == "## 6.1 Lists")
     assert lists.section == ("6 Lists and data frames", "6.1 Lists") and lists.page == 35
     assert "Table of Contents" not in document.text
+    # The contents and both index appendices are left out, their dot leaders with them.
+    assert ". . . . ." not in document.text
+    assert document.notes == ["left out 10 table-of-contents or index pages"]
 
 
 def test_encrypted_pdf_is_refused_in_one_line(tmp_path: Path) -> None:
@@ -152,3 +155,16 @@ def test_line_joining_repairs_hyphenation_and_ligatures() -> None:
     assert _join_lines(["a well-", "known fact"]) == "a well-known fact"
     assert _join_lines(["ends here.", "Next"]) == "ends here. Next"
     assert _clean("\ufb01rst \ufb02ow e\ufb03cient") == "first flow efficient"
+
+
+def test_a_two_column_page_reads_down_each_column_and_joins_across_them(tmp_path: Path) -> None:
+    """Each column is read top to bottom with its own margins; a sentence that runs from the
+    foot of the left column into the right one stays one paragraph."""
+    left = [f"left column sentence part {n} goes on" for n in range(12)]
+    right = [f"right column words number {n} follow" for n in range(11)] + ["the end."]
+    lines = [("A Two Column Paper Title", 150, 740, 18, "Helvetica-Bold")]
+    lines += [(text, 60, 700 - 13 * n, 10, "Helvetica") for n, text in enumerate(left)]
+    lines += [(text, 330, 700 - 13 * n, 10, "Helvetica") for n, text in enumerate(right)]
+    document = _read(make_pdf(tmp_path / "columns.pdf", [lines]))
+    paragraphs = [document.text[b.start : b.end] for b in document.blocks if b.kind == "paragraph"]
+    assert paragraphs == [" ".join(left + right)]
