@@ -21,9 +21,13 @@ _CODE_STYLE = re.compile(r"code|preformatted|verbatim|macro text|plain text", re
 _LIST_STYLE = re.compile(r"list", re.I)
 
 
+def _style(paragraph: object) -> str:
+    style = paragraph.style  # type: ignore[attr-defined]
+    return (style.name or "") if style is not None else ""
+
+
 def _is_code(paragraph: object) -> bool:
-    style = paragraph.style.name if paragraph.style is not None else ""  # type: ignore[attr-defined]
-    if _CODE_STYLE.search(style or ""):
+    if _CODE_STYLE.search(_style(paragraph)):
         return True
     return monospace_runs(paragraph.runs)  # type: ignore[attr-defined]
 
@@ -34,8 +38,7 @@ def _list_depth(paragraph: object) -> int | None:
     if properties is not None and properties.numPr is not None:
         level = properties.numPr.ilvl
         return int(level.val) if level is not None else 0
-    style = paragraph.style.name if paragraph.style is not None else ""  # type: ignore[attr-defined]
-    return 0 if _LIST_STYLE.search(style or "") else None
+    return 0 if _LIST_STYLE.search(_style(paragraph)) else None
 
 
 class DocxReader(Reader):
@@ -72,10 +75,10 @@ class DocxReader(Reader):
             if isinstance(item, Table):
                 builder.table([[cell.text for cell in row.cells] for row in item.rows])
                 continue
-            style = item.style.name if item.style is not None else ""
-            if heading := _HEADING_STYLE.match(style or ""):
+            style = _style(item)
+            if heading := _HEADING_STYLE.match(style):
                 builder.heading(item.text, int(heading.group(1)))
-            elif (style or "").lower() == "title":
+            elif style.lower() == "title":
                 builder.heading(item.text, 1)
             elif (depth := _list_depth(item)) is not None:
                 builder.list_item(item.text, depth)
