@@ -126,9 +126,7 @@ def text_to_markdown(
 
 def _prose(lines: Sequence[str], offset: int, spans: list[tuple[int, int]], style: str) -> str:
     shifted = [(s - offset, e - offset) for s, e in spans]
-    return _join_lines(
-        "\n".join(lines), lambda line, at: _line_markdown(line, at, shifted, style)
-    )
+    return _join_lines("\n".join(lines), lambda line, at: _line_markdown(line, at, shifted, style))
 
 
 def _answer_line(line: str, _offset: int) -> str:
