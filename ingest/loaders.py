@@ -81,12 +81,19 @@ def read_file_bytes(path: Path, max_bytes: int) -> bytes:
     return data
 
 
-def read_bytes(file: SourceFile, data: bytes, progress: PageProgress | None = None) -> ReadDocument:
-    """Read a file's already-read bytes into the document model (the ingest hashes them first)."""
+def read_bytes(
+    file: SourceFile,
+    data: bytes,
+    progress: PageProgress | None = None,
+    sha256: str | None = None,
+) -> ReadDocument:
+    """Read a file's already-read bytes into the document model (``sha256``: their digest, when
+    the caller has it already)."""
     if not data:
         raise SkipFile("empty file")
     reader: Reader = reader_for(file.path)
-    return reader.read(file.source, file.path, data, hashlib.sha256(data).hexdigest(), progress)
+    digest = sha256 or hashlib.sha256(data).hexdigest()
+    return reader.read(file.source, file.path, data, digest, progress)
 
 
 def load_document(

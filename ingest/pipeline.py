@@ -74,6 +74,11 @@ class IngestReport:
 _READING = (0.02, 0.08)  # the share of the progress bar that reading the files takes
 
 
+def _reading_fraction(within: float) -> float:
+    """Where the progress bar stands when ``within`` (0-1) of the files have been read."""
+    return _READING[0] + (_READING[1] - _READING[0]) * within
+
+
 def _page_progress(
     progress: Progress, source: str, position: int, files: int
 ) -> Callable[[int, int], None]:
@@ -81,8 +86,7 @@ def _page_progress(
 
     def report(done: int, total: int) -> None:
         within = (position + done / max(total, 1)) / max(files, 1)
-        fraction = _READING[0] + (_READING[1] - _READING[0]) * within
-        progress(f"{source}: read {done}/{total} pages", fraction)
+        progress(f"{source}: read {done}/{total} pages", _reading_fraction(within))
 
     return report
 
@@ -176,15 +180,14 @@ class Ingestor:
                     report.unchanged.append(file.source)
                     continue
                 pages = _page_progress(progress, file.source, position, len(files))
-                document = read_bytes(file, data, pages)
+                document = read_bytes(file, data, pages, digest)
                 report.notes.extend(f"{file.source}: {note}" for note in document.notes)
                 report.pages_read += document.pages
                 to_index.append((file, document))
             except SkipFile as skip:
                 report.skipped.append((str(file.path), str(skip)))
             if (position + 1) % max(1, len(files) // 10) == 0 or position + 1 == len(files):
-                within = (position + 1) / len(files)
-                fraction = _READING[0] + (_READING[1] - _READING[0]) * within
+                fraction = _reading_fraction((position + 1) / len(files))
                 progress(f"read {position + 1}/{len(files)} files", fraction)
 
         # Files that vanished from a scanned folder are removed; explicitly named files never are.

@@ -95,7 +95,8 @@ CONTENT_KINDS = frozenset(
 LINE_KINDS = frozenset(
     {UnitKind.BULLET, UnitKind.FORMULA, UnitKind.CODE, UnitKind.TABLE_ROW, UnitKind.LABEL}
 )
-_FENCE = re.compile(r"^\s{0,3}(?:```|~~~)")
+FENCE = re.compile(r"^\s{0,3}(?:```|~~~)")
+"""A Markdown code fence line (the readers write ``` around code blocks)."""
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,7 @@ def parse_units(text: str, headings: Iterable[str] = ()) -> list[Unit]:
     lines = [m for m in re.finditer(r"[^\n]+", text) if m.group().strip()]
     for line_no, match in enumerate(lines):
         raw = match.group()
-        if _FENCE.match(raw):
+        if FENCE.match(raw):
             in_code = not in_code
             continue
         if in_code:  # code is quoted as it is, line by line, under the label that introduced it

@@ -19,10 +19,9 @@ from studyrag.ingest.readers.base import (
     SkipFile,
 )
 from studyrag.ingest.readers.decode import decode_bytes
-from studyrag.units import BULLET
+from studyrag.units import BULLET, FENCE
 
 MD_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>\S.*?)\s*#*\s*$")
-_FENCE = re.compile(r"^\s{0,3}(?:```|~~~)")
 _LINE = re.compile(r"[^\n]+")
 
 
@@ -35,7 +34,7 @@ def text_blocks(text: str) -> list[Block]:
         line = match.group(0)
         if not line.strip():
             continue
-        if _FENCE.match(line):
+        if FENCE.match(line):
             if fence_start is None:
                 fence_start = match.start()
             else:

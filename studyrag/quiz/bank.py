@@ -341,7 +341,11 @@ class QuestionBank:
     @classmethod
     def from_texts(cls, documents: dict[str, str]) -> QuestionBank:
         """Build from decoded documents (source name -> original text)."""
-        texts = {source: clean_text(raw) for source, raw in documents.items()}
+        return cls.from_aligned({source: clean_text(raw) for source, raw in documents.items()})
+
+    @classmethod
+    def from_aligned(cls, texts: dict[str, AlignedText]) -> QuestionBank:
+        """Build from cleaned documents (source name -> cleaned text with its offset map)."""
         questions = [q for source in sorted(texts) for q in parse_document(source, texts[source])]
         return cls(questions, texts)
 
@@ -360,8 +364,7 @@ class QuestionBank:
                 texts[file.source] = document.aligned
         if not texts:
             raise StudyragError(f"no readable documents in {corpus_dir}")
-        questions = [q for source in sorted(texts) for q in parse_document(source, texts[source])]
-        return cls(questions, texts)
+        return cls.from_aligned(texts)
 
     def __len__(self) -> int:
         return len(self.questions)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from itertools import pairwise
 
 from studyrag.generate.citations import parse_numbers
+from studyrag.units import FENCE
 
 _PUNCTUATION = frozenset(string.punctuation)
 _INDENT = re.compile(r"^[ \t]+")
@@ -83,9 +84,6 @@ def _join_lines(text: str, render_line: Callable[[str, int], str]) -> str:
     return "".join(out)
 
 
-_FENCE = re.compile(r"^\s{0,3}```")
-
-
 def _code_block(lines: Sequence[str]) -> str:
     """Lines of a fenced code block as a Markdown code block (its content renders literally)."""
     body = "\n".join(lines)
@@ -100,14 +98,14 @@ def text_to_markdown(
     """Render ``text`` literally, line by line, with ``highlights`` (character spans) marked;
     a fenced code block (the readers' ```` ``` ```` lines) shows as a code block."""
     spans = _merge(highlights)
-    if "```" not in text:
+    if not any(FENCE.match(line) for line in text.split("\n")):
         return _join_lines(text, lambda line, offset: _line_markdown(line, offset, spans, style))
     parts: list[str] = []
     prose: list[str] = []
     code: list[str] | None = None
     offset = prose_offset = 0
     for line in text.split("\n"):
-        if _FENCE.match(line):
+        if FENCE.match(line):
             if code is None:
                 parts.append(_prose(prose, prose_offset, spans, style))
                 code, prose = [], []
