@@ -212,7 +212,8 @@ def test_practice_in_a_real_browser_grades_and_schedules(
         "It stores the keys and values of earlier tokens so they are not recomputed; "
         "memory grows with layers, heads, head size and sequence length."
     )
-    wait.until(_idle)
+    box.send_keys(Keys.TAB)  # commit the answer (a text area sends its value on blur) first,
+    wait.until(_idle)  # so the rerun it causes cannot swallow the click on "Grade my answer"
     grade = wait.until(lambda d: _visible(d, '[data-testid="stButton"] button', "Grade my answer"))
     grade.click()
     score = WebDriverWait(browser, ANSWER_TIMEOUT_S, poll_frequency=0.1).until(
