@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export RAGAS_DO_NOT_TRACK := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: chromium setup ingest run test test-fast lint gate bench bench-scifact eval-ragas clean
+.PHONY: chromium setup ingest run test test-fast lint gate bench bench-fit bench-scifact eval-ragas clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,18 +34,12 @@ test: setup chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-# Retrieval gate on the study gold set (eval/gate_thresholds.json, eval/baseline_retrieval.json):
-# fails with a per-question diff when retrieval regresses. .ci/run runs it after the tests.
-# Then one gate per family of real documents (eval/gates/docs_*.json), each on its own index of
-# eval/documents/<family>.
-DOC_SETS := pdf html office
+# The CI gate: `studyrag eval suite` runs every gold set of eval/suite.json (corpus/, its hard
+# paraphrases, the PDF, HTML and office documents of eval/documents/, each on its own index under
+# .studyrag-docs/) with the same defaults, prints one table, and fails with a per-question diff
+# when a set drops below its baseline, its held-out floor or its refusal floor.
 gate: setup
-	$(BIN)/studyrag eval gate --ingest
-	for set in $(DOC_SETS); do \
-	  $(BIN)/studyrag --data-dir .studyrag-docs/$$set eval gate --ingest \
-	    --thresholds eval/gates/docs_$$set.json --baseline eval/gates/docs_$$set.retrieval.json \
-	    --answer-baseline eval/gates/docs_$$set.answers.json || exit 1; \
-	done
+	$(BIN)/studyrag eval suite --ingest --gate --no-report
 
 # Unit tier: no model, no index (tests/conftest.py marks the rest `integration`).
 test-fast: setup
@@ -61,6 +55,14 @@ bench: setup ingest
 	$(BIN)/python bench/bench_startup.py --data-dir .studyrag
 	$(BIN)/python bench/bench_practice.py
 	$(BIN)/python bench/bench_reading.py
+	$(BIN)/studyrag eval suite --ingest
+
+# Opt-in, ~12 min: the retrieval defaults and the rerank budget chosen across every gold set
+# (needs the suite's indexes: `make gate` or `make bench` builds them).
+bench-fit: setup
+	$(BIN)/python bench/fit_across_corpora.py
+	$(BIN)/python bench/rerank_budget.py
+	$(BIN)/studyrag eval calibrate-refusal --model minilm --model bge --ingest
 
 # Opt-in, slow: SciFact (BEIR) test split, every configuration, beside the published baselines.
 SCIFACT ?= ../shared/benchmarks/scifact

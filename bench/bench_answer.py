@@ -26,13 +26,28 @@ from studyrag.eval.answers import (
     evaluate_answers,
     first_words_baseline,
 )
-from studyrag.eval.calibrate_refusal import Question, calibration_questions
-from studyrag.eval.gold import load_gold
+from studyrag.eval.gold import load_gold, load_questions
 from studyrag.eval.metrics import percentile
 from studyrag.pipeline import StudyPipeline
 from studyrag.settings import GeneratorBackend, Settings
 
 REPO = Path(__file__).resolve().parents[1]
+OFF_TOPIC = (REPO / "eval/data/off_topic.jsonl", REPO / "eval/data/off_topic_extra.jsonl")
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    answerable: bool
+
+
+def calibration_questions(corpus_dir: Path) -> list[Question]:
+    """Every gold question (answerable) and every off-topic question about `corpus/`."""
+    gold = load_gold(REPO / "eval" / "data" / "study_qa.jsonl", corpus_dir)
+    questions = [Question(q.question, True) for q in gold]
+    for path in OFF_TOPIC:
+        questions += [Question(text, False) for _qid, text in load_questions(path)]
+    return questions
 
 
 @dataclass(frozen=True)
@@ -104,8 +119,8 @@ def run(settings: Settings, runs: int, sample: int) -> list[str]:
                 generate.append(answer.timings_ms["generate"])
     header = [
         f"Answering ({settings.embedding_model.value}, {settings.mode.value}, top_k "
-        f"{settings.top_k}; refusal: unit logit < {settings.refusal_min_rerank} and dense "
-        f"cosine < {settings.refusal_guard_dense_minilm} (minilm); "
+        f"{settings.top_k}; refusal: unit logit + {settings.refusal_dense_weight_minilm:g} x "
+        f"dense cosine < {settings.refusal_min_evidence_minilm:g} (minilm); "
         f"{len(timed)} questions x {runs} warm runs for latency)",
         "",
         "| metric | value |",

@@ -1,197 +1,213 @@
-"""Calibrate the refusal thresholds: gold (answerable) vs off-topic questions, per score type.
+"""Calibrate refusal across every gold set: answerable vs off-topic questions, leave one set out.
 
-    studyrag eval calibrate-refusal [--data-dir DIR] [--model minilm --model bge]
+    studyrag eval calibrate-refusal [--model minilm --model bge] [--ingest]
 
-For each embedding model it ingests the corpus (into a temporary folder unless ``--data-dir``),
-takes the best score each question reaches (the cross-encoder logit with rerank on, the dense
-cosine with rerank off) and prints refusal precision/recall per threshold. "Positive" means
-refused: precision = refused off-topic / all refused, recall = refused off-topic / all off-topic.
-The chosen thresholds belong in the settings defaults (``refusal_min_*``).
+For each embedding model every set of ``eval/suite.json`` is searched with the defaults; each
+question keeps its best unit logit (rerank on) and its best dense cosine. A refusal rule is
+``score < threshold`` where the score is ``logit + weight x cosine`` (rerank on) or the cosine
+(rerank off). The rule is chosen so that every set answers at least ``--answered`` of its
+answerable questions, then to refuse the most off-topic questions on the worst set, then on
+average. Each set is also scored with the rule fitted on the others only (leave one set out), so
+the table shows what a corpus nobody tuned on gets. The chosen values belong in the settings
+(``refusal_dense_weight_<model>``, ``refusal_min_evidence_<model>``, ``refusal_min_dense_<model>``).
 """
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterable, Sequence
+import statistics
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from studyrag.eval.gate import GateConfig
 from studyrag.eval.gold import load_gold, load_questions
-from studyrag.generate.refusal import best_dense, best_rerank, dense_threshold
+from studyrag.eval.reports import markdown_table
+from studyrag.eval.suite import SuiteSet, set_settings
+from studyrag.generate.refusal import best_dense, best_rerank
 from studyrag.pipeline import StudyPipeline
-from studyrag.settings import EmbeddingModelName, RetrievalMode, Settings
+from studyrag.settings import RetrievalMode, Settings
 
-ROOT = Path(__file__).resolve().parents[1]
-GOLD = ROOT / "eval" / "data" / "study_qa.jsonl"
-OFF_TOPIC = (
-    ROOT / "eval" / "data" / "off_topic.jsonl",
-    ROOT / "eval" / "data" / "off_topic_extra.jsonl",
-)
-
-
-@dataclass(frozen=True)
-class Question:
-    qid: str
-    text: str
-    answerable: bool
+Progress = Callable[[str], None]
+WEIGHTS = tuple(float(w) for w in range(0, 61, 2))
+EVIDENCE_THRESHOLDS = tuple(t / 4 for t in range(-60, 41))
+DENSE_THRESHOLDS = tuple(t / 100 for t in range(0, 91))
 
 
 @dataclass(frozen=True)
 class Scored:
-    question: Question
-    score: float
-    dense: float = float("-inf")  # best dense cosine (the guard of a reranked question)
+    """One question's best scores on its own set's index."""
+
+    set_name: str
+    qid: str
+    text: str
+    answerable: bool
+    rerank: float
+    dense: float
+    dense_alone: float  # the best cosine when rerank is off (other passages may come first)
 
 
 @dataclass(frozen=True)
-class Row:
-    """Refusal quality at one threshold (refuse when score < threshold)."""
+class Rule:
+    """Refuse when ``rerank + weight x dense < threshold`` (rerank None: ``dense < threshold``)."""
 
+    weight: float | None
     threshold: float
-    precision: float
-    recall: float
-    false_refusals: int  # answerable questions refused
-    answerable: int
-    off_topic: int
 
-    @property
-    def f1(self) -> float:
-        total = self.precision + self.recall
-        return 2 * self.precision * self.recall / total if total else 0.0
+    def refuses(self, s: Scored) -> bool:
+        score = s.dense_alone if self.weight is None else s.rerank + self.weight * s.dense
+        return score < self.threshold
 
-
-def calibration_questions(corpus_dir: Path) -> list[Question]:
-    """Every gold question (answerable) and every off-topic question (not answerable)."""
-    questions = [Question(q.qid, q.question, True) for q in load_gold(GOLD, corpus_dir)]
-    for path in OFF_TOPIC:
-        questions.extend(Question(qid, text, False) for qid, text in load_questions(path))
-    return questions
+    def describe(self) -> str:
+        if self.weight is None:
+            return f"cosine < {self.threshold:.2f}"
+        return f"logit + {self.weight:g} x cosine < {self.threshold:g}"
 
 
-def score_questions(
-    pipeline: StudyPipeline, questions: Iterable[Question], kind: str, top_k: int = 5
-) -> list[Scored]:
-    """The best score of each question: ``kind`` is "rerank" or "dense" (rerank off)."""
-    scored = []
-    for question in questions:
-        mode = RetrievalMode.HYBRID_RERANK if kind == "rerank" else RetrievalMode.HYBRID
-        result = pipeline.search(question.text, top_k=top_k, mode=mode)
-        dense = best_dense(result.query, result.hits, pipeline.embedder)
-        score = best_rerank(result.hits) if kind == "rerank" else dense
-        scored.append(
-            Scored(
-                question,
-                float("-inf") if score is None else score,
-                float("-inf") if dense is None else dense,
-            )
+@dataclass(frozen=True)
+class Outcome:
+    answered: float  # share of answerable questions answered
+    refused: float  # share of off-topic questions refused
+
+
+def outcome(rule: Rule, scored: Sequence[Scored]) -> Outcome:
+    answerable = [s for s in scored if s.answerable]
+    off = [s for s in scored if not s.answerable]
+    answered = 1 - sum(map(rule.refuses, answerable)) / len(answerable) if answerable else 1.0
+    refused = sum(map(rule.refuses, off)) / len(off) if off else 1.0
+    return Outcome(answered, refused)
+
+
+def by_set(scored: Sequence[Scored]) -> dict[str, list[Scored]]:
+    groups: dict[str, list[Scored]] = {}
+    for s in scored:
+        groups.setdefault(s.set_name, []).append(s)
+    return groups
+
+
+def choose(rules: Sequence[Rule], groups: dict[str, list[Scored]], answered: float) -> Rule:
+    """Every set answers >= ``answered``; then the worst set's refusals; then the mean."""
+
+    def key(rule: Rule) -> tuple[bool, float, float, float]:
+        outcomes = [outcome(rule, rows) for rows in groups.values()]
+        return (
+            all(o.answered >= answered for o in outcomes),
+            min(o.refused for o in outcomes),
+            statistics.fmean(o.refused for o in outcomes),
+            statistics.fmean(o.answered for o in outcomes),
         )
+
+    return max(rules, key=key)
+
+
+def rules(kind: str) -> list[Rule]:
+    if kind == "dense":
+        return [Rule(None, t) for t in DENSE_THRESHOLDS]
+    return [Rule(w, t) for w in WEIGHTS for t in EVIDENCE_THRESHOLDS]
+
+
+def collect(
+    settings: Settings,
+    entries: Sequence[SuiteSet],
+    ingest: bool = False,
+    progress: Progress | None = None,
+) -> list[Scored]:
+    """Best logit and cosine of every gold and off-topic question of every set."""
+    scored: list[Scored] = []
+    for entry in entries:
+        config = GateConfig.load(entry.gate)
+        chosen = set_settings(settings, entry, config)
+        questions = [
+            (q.qid, q.question, True) for q in load_gold(Path(config.gold), chosen.corpus_dir)
+        ]
+        if config.off_topic:
+            questions += [(i, q, False) for i, q in load_questions(Path(config.off_topic))]
+        with StudyPipeline(chosen) as pipeline:
+            if ingest:
+                pipeline.ingest()
+            for qid, text, answerable in questions:
+                result = pipeline.search(text, mode=RetrievalMode.HYBRID_RERANK)
+                rerank = best_rerank(result.hits)
+                dense = best_dense(result.query, result.hits, pipeline.embedder)
+                plain = pipeline.search(text, mode=RetrievalMode.HYBRID)
+                alone = best_dense(plain.query, plain.hits, pipeline.embedder)
+                scored.append(
+                    Scored(
+                        entry.name,
+                        qid,
+                        text,
+                        answerable,
+                        float("-inf") if rerank is None else rerank,
+                        float("-inf") if dense is None else dense,
+                        float("-inf") if alone is None else alone,
+                    )
+                )
+        if progress:
+            progress(f"{entry.name}: {len(questions)} questions scored")
     return scored
 
 
-def guard_table(
-    scored: Sequence[Scored], thresholds: Sequence[float], guards: Sequence[float]
-) -> str:
-    """Refuse when the unit logit is under a threshold and the dense cosine under a guard."""
-    lines = [
-        "| unit logit under | dense under | refusal precision | refusal recall | F1 "
-        "| answerable refused |",
-        "|---:|---:|---:|---:|---:|---:|",
-    ]
-    for threshold in thresholds:
-        for guard in guards:
-            kept = [
-                Scored(s.question, s.score if s.dense < guard else float("inf")) for s in scored
+def calibration_table(
+    scored: Sequence[Scored], kind: str, current: Rule, answered: float = 0.97
+) -> tuple[Rule, str]:
+    """The shared rule and a Markdown table: per set, left out vs alone vs shared vs current."""
+    groups = by_set(scored)
+    candidates = rules(kind)
+    shared = choose(candidates, groups, answered)
+    rows = []
+
+    def cell(rule: Rule, rows_: Sequence[Scored]) -> str:
+        o = outcome(rule, rows_)
+        return f"{o.answered:.3f} / {o.refused:.3f}"
+
+    for name, rows_ in groups.items():
+        others = {n: r for n, r in groups.items() if n != name}
+        left_out = choose(candidates, others, answered) if others else shared
+        alone = choose(candidates, {name: rows_}, answered)
+        rows.append(
+            [
+                name,
+                sum(s.answerable for s in rows_),
+                sum(not s.answerable for s in rows_),
+                f"{left_out.describe()}: {cell(left_out, rows_)}",
+                f"{alone.describe()}: {cell(alone, rows_)}",
+                cell(shared, rows_),
+                cell(current, rows_),
             ]
-            row = evaluate(kept, threshold)
-            lines.append(
-                f"| {threshold:.2f} | {guard:.2f} | {row.precision:.3f} | {row.recall:.3f} "
-                f"| {row.f1:.3f} | {row.false_refusals}/{row.answerable} |"
-            )
-    return "\n".join(lines)
-
-
-def evaluate(scored: Sequence[Scored], threshold: float) -> Row:
-    """Precision/recall of "refuse when best score < threshold"."""
-    refused = [s for s in scored if s.score < threshold]
-    off_topic = sum(1 for s in scored if not s.question.answerable)
-    right = sum(1 for s in refused if not s.question.answerable)
-    return Row(
-        threshold=threshold,
-        precision=right / len(refused) if refused else 1.0,
-        recall=right / off_topic if off_topic else 1.0,
-        false_refusals=len(refused) - right,
-        answerable=len(scored) - off_topic,
-        off_topic=off_topic,
-    )
-
-
-def choose_threshold(scored: Sequence[Scored], step: float) -> Row:
-    """The threshold with the best F1; ties go to the lower one (fewer false refusals)."""
-    grid = candidate_thresholds(scored, step)
-    return max((evaluate(scored, t) for t in grid), key=lambda r: (round(r.f1, 6), -r.threshold))
-
-
-def candidate_thresholds(scored: Sequence[Scored], step: float) -> list[float]:
-    finite = [s.score for s in scored if s.score != float("-inf")]
-    low, high = min(finite), max(finite)
-    count = int((high - low) / step) + 2
-    return [round(low + i * step, 4) for i in range(count)]
-
-
-def sweep_table(scored: Sequence[Scored], chosen: float, step: float, width: int = 6) -> str:
-    """A Markdown table of thresholds around the chosen one."""
-    lines = [
-        "| threshold | refusal precision | refusal recall | F1 | answerable refused |",
-        "|---:|---:|---:|---:|---:|",
-    ]
-    for i in range(-width, width + 1):
-        row = evaluate(scored, round(chosen + i * step, 4))
-        mark = " **(chosen)**" if i == 0 else ""
-        lines.append(
-            f"| {row.threshold:.3f}{mark} | {row.precision:.3f} | {row.recall:.3f} | "
-            f"{row.f1:.3f} | {row.false_refusals}/{row.answerable} |"
         )
-    return "\n".join(lines)
-
-
-def calibrate_model(settings: Settings, questions: Sequence[Question]) -> list[str]:
-    """Ingest (when needed), score, and report both score types for one embedding model."""
-    out = []
-    with StudyPipeline(settings) as pipeline:
-        if pipeline.status().chunks == 0:
-            pipeline.ingest()
-        for kind, step in (("rerank", 0.25), ("dense", 0.01)):
-            scored = score_questions(pipeline, questions, kind)
-            best = choose_threshold(scored, step)
-            current = settings.refusal_min_rerank if kind == "rerank" else dense_threshold(settings)
-            now = evaluate(scored, current)
-            out.append(
-                f"\n### {settings.embedding_model.value}: {kind} "
-                f"({best.answerable} answerable, {best.off_topic} off-topic)\n\n"
-                f"best F1 threshold: {best.threshold:.3f} (precision {best.precision:.3f}, "
-                f"recall {best.recall:.3f}, {best.false_refusals} answerable refused); "
-                f"settings default {current:.3f}: precision {now.precision:.3f}, "
-                f"recall {now.recall:.3f}, {now.false_refusals} answerable refused\n"
-            )
-            out.append(sweep_table(scored, best.threshold, step))
-            print(out[-2] + out[-1], flush=True)
-            if kind == "rerank":
-                out.append(
-                    "\nWith the dense guard (refuse only when both are under):\n\n"
-                    + guard_table(scored, (-7.0, -6.5, -6.0, -5.5), (0.32, 0.34, 0.36, 0.38))
-                )
-                print(out[-1], flush=True)
-    return out
+    headers = [
+        "set",
+        "answerable",
+        "off-topic",
+        "fitted on the others (answered / refused)",
+        "fitted on itself",
+        f"shared: {shared.describe()}",
+        f"settings now: {current.describe()}",
+    ]
+    return shared, markdown_table(headers, rows)
 
 
 def run(
-    models: Sequence[EmbeddingModelName], corpus_dir: Path, data_dir: Path | None = None
-) -> None:
-    """Calibrate each model's refusal thresholds on an ingested copy of ``corpus_dir``."""
-    questions = calibration_questions(corpus_dir)
-    with tempfile.TemporaryDirectory(prefix="studyrag-calibrate-") as temp:
-        for model in models:
-            settings = Settings(
-                data_dir=data_dir or Path(temp), corpus_dir=corpus_dir, embedding_model=model
-            )
-            calibrate_model(settings, questions)
+    settings: Settings,
+    entries: Sequence[SuiteSet],
+    ingest: bool = False,
+    answered: float = 0.97,
+    progress: Progress | None = None,
+) -> str:
+    """Collect, then both rules (rerank on, rerank off) for the settings' model, as Markdown."""
+    scored = collect(settings, entries, ingest, progress)
+    model = settings.embedding_model.value
+    out = [f"### {model}\n"]
+    for kind, current in (
+        (
+            "evidence",
+            Rule(
+                settings.per_model("refusal_dense_weight"),
+                settings.per_model("refusal_min_evidence"),
+            ),
+        ),
+        ("dense", Rule(None, settings.per_model("refusal_min_dense"))),
+    ):
+        shared, table = calibration_table(scored, kind, current, answered)
+        title = "rerank on" if kind == "evidence" else "rerank off"
+        out.append(f"{title}: shared rule {shared.describe()}\n\n{table}\n")
+    return "\n".join(out)

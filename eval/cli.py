@@ -290,19 +290,125 @@ def gate(
         raise typer.Exit(1)
 
 
+DEFAULT_SUITE = Path("eval/suite.json")
+
+
+@eval_app.command()
+def suite(
+    suite_file: Annotated[
+        Path, typer.Option("--suite", help="The sets to run.", dir_okay=False)
+    ] = DEFAULT_SUITE,
+    only: Annotated[
+        list[str] | None, typer.Option("--set", help="Only this set (repeatable).")
+    ] = None,
+    ingest: Annotated[bool, typer.Option(help="Ingest each set's documents first.")] = False,
+    gate: Annotated[
+        bool, typer.Option(help="Check every set against its baseline and floors (exit 1).")
+    ] = False,
+    update_baseline: Annotated[
+        bool, typer.Option(help="Write this run as every set's new baseline.")
+    ] = False,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write the table as JSON here.")
+    ] = None,
+    scifact: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also a BEIR folder (e.g. SciFact), indexed and scored with the defaults."
+        ),
+    ] = None,
+    scifact_queries: Annotated[
+        int | None, typer.Option(help="Only the first N BEIR queries.", min=1)
+    ] = None,
+    reports_dir: ReportsOption = DEFAULT_REPORTS,
+    report: Annotated[bool, typer.Option(help="Write a report folder (plot included).")] = True,
+) -> None:
+    """Every gold set with the same defaults: one table, and with --gate one verdict per set."""
+    import json
+
+    from studyrag.eval import answers as answering
+    from studyrag.eval import gate as gating
+    from studyrag.eval import suite as suites
+    from studyrag.index.files import atomic_write_text
+
+    base = _settings()
+    with user_errors():
+        entries = suites.load_suite(suite_file, only)
+    results: list[suites.SetResult] = []
+    verdicts: list[suites.SetVerdict] = []
+    for entry in entries:
+        with user_errors():
+            config = gating.GateConfig.load(entry.gate)
+        settings = suites.set_settings(base, entry, config)
+
+        def work(
+            pipeline: StudyPipeline,
+            settings: Settings = settings,
+            config: gating.GateConfig = config,
+            name: str = entry.name,
+        ) -> suites.SetResult:
+            if ingest:
+                typer.echo(f"  {name}: {pipeline.ingest().summary()}", err=True)
+            return suites.run_set(pipeline, settings, config, name, _say)
+
+        result = with_pipeline(settings, work)
+        results.append(result)
+        if update_baseline:
+            gating.Baseline.from_report(result.retrieval).save(entry.retrieval_baseline)
+            answering.AnswerBaseline.from_report(result.answers).save(entry.answer_baseline)
+            typer.echo(f"  {entry.name}: baselines written", err=True)
+        elif gate:
+            with user_errors():
+                verdicts.append(suites.gate_set(result, entry))
+    run = suites.SuiteRun(results)
+    if scifact is not None:
+        from studyrag.eval.beir import run_beir
+
+        with user_errors():
+            beir = run_beir(
+                base,
+                scifact,
+                [base.mode],
+                max_queries=scifact_queries,
+                progress=_say,
+            )
+        row = suites.beir_row(beir.results[0].summary(), beir.queries, beir.index.chunks)
+        run.beir[f"{beir.dataset}/{beir.split}"] = row
+    typer.echo(suites.suite_table(run.summary()))
+    if json_out is not None:
+        atomic_write_text(json_out, json.dumps(run.summary(), indent=1) + "\n")
+    _publish(suites.suite_report(run), reports_dir, report)
+    for verdict in verdicts:
+        typer.echo("\n" + verdict.text)
+    if verdicts and not all(v.passed for v in verdicts):
+        failed = ", ".join(v.name for v in verdicts if not v.passed)
+        typer.echo(f"\nsuite gate FAILED on: {failed}")
+        raise typer.Exit(1)
+    if verdicts:
+        typer.echo(f"\nsuite gate PASSED on {len(verdicts)} sets")
+
+
 @eval_app.command("calibrate-refusal")
 def calibrate_refusal(
     model: Annotated[
         list[EmbeddingModelName] | None,
-        typer.Option("--model", help="Embedding model (repeatable; default: every model)."),
+        typer.Option("--model", help="Embedding model (repeatable; default: the settings')."),
     ] = None,
-    data_dir: Annotated[
-        Path | None, typer.Option(help="An ingested data folder (default: a temporary one).")
-    ] = None,
+    suite_file: Annotated[
+        Path, typer.Option("--suite", help="The sets to calibrate on.", dir_okay=False)
+    ] = DEFAULT_SUITE,
+    ingest: Annotated[bool, typer.Option(help="Ingest each set first (incremental).")] = False,
+    answered: Annotated[
+        float, typer.Option(help="Every set must answer at least this share.", min=0, max=1)
+    ] = 0.97,
 ) -> None:
-    """Refusal precision/recall per threshold, gold vs off-topic questions, per model."""
+    """Refusal rules chosen across every gold set, each set also scored left out."""
     from studyrag.eval import calibrate_refusal as calibration
+    from studyrag.eval import suite as suites
 
-    settings = _settings()
+    base = _settings()
     with user_errors():
-        calibration.run(model or list(EmbeddingModelName), settings.corpus_dir, data_dir)
+        entries = suites.load_suite(suite_file)
+        for chosen in model or [base.embedding_model]:
+            settings = base.model_copy(update={"embedding_model": chosen})
+            typer.echo(calibration.run(settings, entries, ingest, answered, _say))

@@ -23,6 +23,8 @@ from studyrag.settings import RetrievalMode
 from studyrag.types import StudyragError
 
 GATED_METRICS = ("hit@1", "recall@5", "hit@5", "mrr@10", "ndcg@10")
+HELDOUT_METRICS = ("recall@1", "recall@5", "mrr@10", "ndcg@10", "fact_recall")
+REFUSAL_METRICS = ("refusal_recall", "refusal_precision", "answered")
 _EPSILON = 1e-9
 
 
@@ -38,6 +40,10 @@ class GateConfig:
     max_lost_questions: int = 0
     answers: AnswerGateConfig | None = None  # the answer gate, when configured
     corpus: str | None = None  # the documents the gold set is about (default: the corpus folder)
+    off_topic: str | None = None  # questions the documents do not cover (the suite asks them)
+    # The suite's floors: the held-out split's own (suite row metrics) and refusal's.
+    heldout_minimum: dict[str, float] = field(default_factory=dict)
+    refusal_minimum: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> GateConfig:
@@ -48,6 +54,16 @@ class GateConfig:
                 raise ValueError(f"unknown metrics {unknown}; use {list(GATED_METRICS)}")
             gold = Path(data.get("gold", "data/study_qa.jsonl"))
             corpus = Path(data["corpus"]) if "corpus" in data else None
+            off_topic = Path(data["off_topic"]) if "off_topic" in data else None
+            heldout = {k: float(v) for k, v in data.get("heldout_minimum", {}).items()}
+            refusal = {k: float(v) for k, v in data.get("refusal_minimum", {}).items()}
+            unknown = sorted(set(heldout) - set(HELDOUT_METRICS)) + sorted(
+                set(refusal) - set(REFUSAL_METRICS)
+            )
+            if unknown:
+                raise ValueError(
+                    f"unknown floors {unknown}; use {list(HELDOUT_METRICS + REFUSAL_METRICS)}"
+                )
             return cls(
                 mode=RetrievalMode(data.get("mode", RetrievalMode.HYBRID_RERANK.value)),
                 gold=str(gold if gold.is_absolute() else path.parent / gold),
@@ -60,6 +76,13 @@ class GateConfig:
                     if corpus is None
                     else str(corpus if corpus.is_absolute() else path.parent / corpus)
                 ),
+                off_topic=(
+                    None
+                    if off_topic is None
+                    else str(off_topic if off_topic.is_absolute() else path.parent / off_topic)
+                ),
+                heldout_minimum=heldout,
+                refusal_minimum=refusal,
             )
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise StudyragError(f"gate thresholds {path}: {error}") from error

@@ -1,9 +1,10 @@
 """Hybrid retrieval: the stages of one question composed in order.
 
 candidates (dense + lexical, ``candidates.py``) -> fusion (``fusion.py``) -> unit rerank of the
-head (``unit_rerank.py``). Each stage is a small class with one ``run``; this class only wires
-them and times the whole. The lexical side is the rank-bm25 sidecar or the engine's sparse
-vectors (``lexical.py``); either way both lists are fused here, by the same function.
+head and, more cheaply, of a tail that grows with the index (``unit_rerank.py``). Each stage is a
+small class with one ``run``; this class only wires them and times the whole. The lexical side is
+the rank-bm25 sidecar or the engine's sparse vectors (``lexical.py``); either way both lists
+are fused here, by the same function.
 """
 
 from __future__ import annotations
@@ -41,13 +42,16 @@ class HybridRetriever:
         if options.mode is RetrievalMode.HYBRID_RERANK and hits:
             begin = time.perf_counter()
             # The head is reordered; the tail keeps its fused order below it.
+            depth = options.reranked
             head = self._reranker().run(
                 query,
-                hits[: options.rerank_depth],
+                hits[:depth],
                 rank_penalty=options.rerank_rank_penalty,
                 whole=options.rerank_target is RerankTarget.PASSAGES,
+                full=options.rerank_depth,
+                tail_units=options.rerank_tail_units,
             )
-            hits = head + hits[options.rerank_depth :]
+            hits = head + hits[depth:]
             timings["rerank"] = elapsed_ms(begin)
         timings["total"] = sum(timings.values())
         return SearchResult(query=query, hits=hits[: options.top_k], timings_ms=timings)

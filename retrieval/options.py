@@ -14,7 +14,9 @@ class SearchOptions:
     top_k: int = 5
     mode: RetrievalMode = RetrievalMode.HYBRID_RERANK
     candidates: int = 40
-    rerank_depth: int = 5
+    rerank_depth: int = 5  # the head: every unit of these passages is scored
+    rerank_tail_depth: int = 0  # down to this rank, only each passage's best tail units (0: none)
+    rerank_tail_units: int = 1
     rerank_target: RerankTarget = RerankTarget.UNITS
     rerank_rank_penalty: float = 0.5
     fusion: FusionMethod = FusionMethod.DBSF
@@ -25,10 +27,17 @@ class SearchOptions:
     def __post_init__(self) -> None:
         if self.top_k < 1 or self.candidates < 1 or self.rerank_depth < 1 or self.rrf_k < 1:
             raise ValueError("top_k, candidates, rerank_depth and rrf_k must be positive")
+        if self.rerank_tail_depth < 0 or self.rerank_tail_units < 1:
+            raise ValueError("rerank_tail_depth must be >= 0 and rerank_tail_units >= 1")
         if not 0.0 <= self.dense_weight <= 1.0:
             raise ValueError("dense_weight must be in [0, 1]")
         if self.rerank_rank_penalty < 0:
             raise ValueError("rerank_rank_penalty must be >= 0")
+
+    @property
+    def reranked(self) -> int:
+        """How many fused passages the reranker reorders (head and tail)."""
+        return max(self.rerank_depth, self.rerank_tail_depth)
 
     @property
     def wants_dense(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Sequence
@@ -60,6 +61,11 @@ class IndexStatus:
     notes: list[str] = field(default_factory=list)
 
 
+def tail_depth(chunks: int) -> int:
+    """How far down the fused list the reranker reads: sqrt(chunks) / 4, from 10 to 40."""
+    return max(10, min(40, round(math.sqrt(chunks) / 4)))
+
+
 class CleanQuery(str):
     """A question that passed :func:`clean_query`; later layers take it as it is."""
 
@@ -99,6 +105,7 @@ class StudyPipeline:
         self.notes: list[str] = []
         self._unit_reranker: UnitReranker | None = None
         self._retriever: HybridRetriever | None = None
+        self._chunk_count: int | None = None
 
     # Ingestion -------------------------------------------------------------------------------
     def ingest(
@@ -109,7 +116,14 @@ class StudyPipeline:
             list(paths) if paths else [self.settings.corpus_dir], progress
         )
         self._retriever = None  # the sidecar changed: reload on next query
+        self._chunk_count = None
         return report
+
+    def chunk_count(self) -> int:
+        """Chunks in the index (read once, again after each ingest)."""
+        if self._chunk_count is None:
+            self._chunk_count = self.store.count()
+        return self._chunk_count
 
     def status(self) -> IndexStatus:
         try:
@@ -154,7 +168,7 @@ class StudyPipeline:
     def unit_reranker(self) -> UnitReranker:
         """The rerank stage over the cross-encoder (the model loads on the first rerank)."""
         if self._unit_reranker is None:
-            self._unit_reranker = UnitReranker(self.reranker.score)
+            self._unit_reranker = UnitReranker(self.reranker.score, self.analyzer)
         return self._unit_reranker
 
     def generator(self, backend: GeneratorBackend, settings: Settings | None = None) -> Generator:
@@ -236,6 +250,8 @@ class StudyPipeline:
             mode=chosen,
             candidates=self.settings.candidates,
             rerank_depth=self.settings.rerank_depth,
+            rerank_tail_depth=self.settings.rerank_tail_depth or tail_depth(self.chunk_count()),
+            rerank_tail_units=self.settings.rerank_tail_units,
             rerank_target=self.settings.rerank_target,
             rerank_rank_penalty=self.settings.rerank_rank_penalty,
             fusion=self.settings.fusion,

@@ -113,6 +113,11 @@ class Settings(BaseSettings):
     # passage scores its best unit minus rank_penalty x its fused rank (BENCHMARKS.md, "Rerank").
     rerank: bool = True
     rerank_depth: int = Field(5, ge=1, le=200)
+    # Past the head, a tail of passages is reranked on its `rerank_tail_units` units that share
+    # the most query terms; 0 = the tail grows with the index: sqrt(chunks) / 4, from 10 to 40
+    # passages (BENCHMARKS.md, "Rerank depth").
+    rerank_tail_depth: int = Field(0, ge=0, le=200)
+    rerank_tail_units: int = Field(1, ge=1, le=20)
     rerank_rank_penalty: float = Field(0.5, ge=0)
     rerank_target: RerankTarget = RerankTarget.UNITS
     rerank_max_tokens: int = Field(512, ge=32, le=512)
@@ -138,14 +143,16 @@ class Settings(BaseSettings):
     # Refusal: best score under the threshold of its type -> "the corpus does not cover it".
     # Calibrated on gold vs off-topic questions: `studyrag eval calibrate-refusal`.
     refusal: bool = True
-    # With rerank: refuse when the best unit logit is under refusal_min_rerank and the best dense
-    # cosine is under the model's guard (BENCHMARKS.md, "Refusal"); the bge guard is its
-    # dense-only threshold, not separately calibrated.
+    # With rerank: refuse when unit logit + dense_weight x dense cosine is under min_evidence,
+    # both chosen per model across every gold set (BENCHMARKS.md, "Refusal that travels").
+    refusal_dense_weight_minilm: float = Field(46.0, ge=0)
+    refusal_min_evidence_minilm: float = 8.75
+    refusal_dense_weight_bge: float = Field(24.0, ge=0)
+    refusal_min_evidence_bge: float = 6.5
+    # Practice grading: a passage whose best unit logit is under this is no evidence.
     refusal_min_rerank: float = -6.5
-    refusal_guard_dense_minilm: float = Field(0.36, ge=-1, le=1)
-    refusal_guard_dense_bge: float = Field(0.655, ge=-1, le=1)
     refusal_min_dense_minilm: float = Field(0.32, ge=-1, le=1)  # cosine when rerank is off
-    refusal_min_dense_bge: float = Field(0.655, ge=-1, le=1)
+    refusal_min_dense_bge: float = Field(0.63, ge=-1, le=1)
     # Citation support: term coverage / near-verbatim overlap, or embedding cosine per model.
     support_min_lexical: float = Field(0.5, ge=0, le=1)
     support_min_cosine_minilm: float = Field(0.6, ge=-1, le=1)

@@ -11,7 +11,8 @@ from tests.conftest import make_settings
 
 STEMS = (
     "refusal_min_dense",
-    "refusal_guard_dense",
+    "refusal_dense_weight",
+    "refusal_min_evidence",
     "support_min_cosine",
     "quiz_credit_low",
     "quiz_credit_high",

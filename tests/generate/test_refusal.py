@@ -33,25 +33,39 @@ def test_a_low_unit_logit_is_answered_when_the_embedding_finds_the_passage(
     pipeline: StudyPipeline,
 ) -> None:
     """Gold q097: the cross-encoder misses the paraphrase ("head size" vs "d_k"); the dense
-    cosine guard keeps it answered. Without the guard it would be refused."""
+    cosine in the evidence keeps it answered. On the logit alone it would be refused."""
     question = "Why are the query-key dot products divided by the square root of the head size?"
     result = pipeline.search(question)
     decision = RefusalPolicy(pipeline.settings, pipeline.embedder).decide(result)
-    assert decision.score is not None and decision.score < pipeline.settings.refusal_min_rerank
-    assert decision.guarded and not decision.refuse
-    assert "is below" in decision.explain() and "at or above" in decision.explain()
-    unguarded = pipeline.settings.model_copy(update={"refusal_guard_dense_minilm": 1.0})
-    assert RefusalPolicy(unguarded, pipeline.embedder).decide(result).refuse
+    assert decision.rerank is not None and decision.rerank < -6.0
+    assert decision.dense is not None and decision.dense > 0.3
+    assert not decision.refuse and decision.score is not None
+    assert decision.score == pytest.approx(
+        decision.rerank + pipeline.settings.refusal_dense_weight_minilm * decision.dense
+    )
+    assert "at or above" in decision.explain() and "unit logit" in decision.explain()
+    logit_only = pipeline.settings.model_copy(update={"refusal_dense_weight_minilm": 0.0})
+    assert RefusalPolicy(logit_only, pipeline.embedder).decide(result).refuse
+
+
+def test_a_shared_word_is_not_enough_when_the_embedding_finds_nothing_near(
+    pipeline: StudyPipeline,
+) -> None:
+    """An off-topic question that shares one rare word with the corpus still has a far cosine."""
+    result = pipeline.search("How do I bake a loaf of sourdough with a LoRA?")
+    decision = RefusalPolicy(pipeline.settings, pipeline.embedder).decide(result)
+    assert decision.dense is not None and decision.dense < 0.4
+    assert decision.refuse
 
 
 def test_rerank_score_decides_with_rerank_on(pipeline: StudyPipeline) -> None:
     policy = RefusalPolicy(pipeline.settings, pipeline.embedder)
     answered = policy.decide(pipeline.search(ANSWERABLE))
     refused = policy.decide(pipeline.search(OFF_TOPIC))
-    assert answered.score_kind == refused.score_kind == "rerank"
+    assert answered.score_kind == refused.score_kind == "evidence"
     assert not answered.refuse and refused.refuse
     assert refused.score is not None and answered.score is not None
-    assert refused.score < pipeline.settings.refusal_min_rerank <= answered.score
+    assert refused.score < pipeline.settings.refusal_min_evidence_minilm <= answered.score
     assert "below" in refused.explain() and "at or above" in answered.explain()
 
 

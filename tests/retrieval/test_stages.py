@@ -70,8 +70,16 @@ def test_composed_retriever_equals_its_stages_run_by_hand(pipeline, mode) -> Non
     found = retriever.candidates.run(question, options)
     hits = Fuser().run(found, options)
     if mode is RetrievalMode.HYBRID_RERANK:
-        depth = options.rerank_depth
-        hits = pipeline.unit_reranker().run(question, hits[:depth]) + hits[depth:]
+        depth = options.reranked  # the head (every unit) and the tail (its best-matching unit)
+        assert depth > options.rerank_depth
+        head = pipeline.unit_reranker().run(
+            question,
+            hits[:depth],
+            rank_penalty=options.rerank_rank_penalty,
+            full=options.rerank_depth,
+            tail_units=options.rerank_tail_units,
+        )
+        hits = head + hits[depth:]
     assert [h.chunk.chunk_id for h in hits[:8]] == [h.chunk.chunk_id for h in composed]
 
 

@@ -69,3 +69,32 @@ def test_units_find_the_right_part_of_a_long_answer(pipeline) -> None:
     reranked = pipeline.search(question, top_k=5, mode=RetrievalMode.HYBRID_RERANK)
     assert "7% of global revenue" not in fused.hits[0].chunk.text
     assert "7% of global revenue" in reranked.hits[0].chunk.text
+
+
+def test_tail_passages_send_only_their_units_that_share_query_terms() -> None:
+    """Past ``full`` hits, a passage is scored on its ``tail_units`` units with the most query
+    terms (the real analyzer picks them); the head still sends every unit."""
+    from studyrag.index.lexical import LexicalAnalyzer
+
+    head = _hit("a", "First plain sentence.\nSecond plain sentence.\nThird plain sentence.")
+    tail = _hit(
+        "b",
+        "Nothing here at all.\nThe needle sits in a haystack.\nA haystack without it.\n"
+        "Unrelated closing words.",
+    )
+    scorer = CountingScorer()
+    ranked = UnitReranker(scorer, LexicalAnalyzer()).run(
+        "where is the needle in the haystack?", [head, tail], full=1, tail_units=2
+    )
+    assert [s for s in scorer.seen if "plain" in s] == [
+        "First plain sentence.",
+        "Second plain sentence.",
+        "Third plain sentence.",
+    ]
+    assert [s for s in scorer.seen if "plain" not in s] == [
+        "The needle sits in a haystack.",
+        "A haystack without it.",
+    ]
+    assert ranked[0].chunk.chunk_id == "b" and ranked[0].rerank_score == 1.0
+    with pytest.raises(ValueError):
+        UnitReranker(scorer).run("q", [head], tail_units=0)
