@@ -6,6 +6,7 @@ storage folder); questions, the first-run ingest and the re-index button all go 
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from typing import Any
 import streamlit as st
 from pydantic import ValidationError
 
-from studyrag.assistant import Assistant
+from studyrag.assistant import AskRequest, Assistant
 from studyrag.generate.base import Answer
 from studyrag.ingest.loaders import discover
 from studyrag.ingest.pipeline import IngestReport
@@ -57,13 +58,15 @@ BACKEND_LABELS = {
 
 @dataclass(frozen=True)
 class AskOptions:
-    """What the sidebar chose for the next question."""
+    """What the sidebar chose for the next question: the request that travels with it, and an
+    LLM backend's endpoint settings (another endpoint is another generator, built once)."""
 
-    backend: str
-    top_k: int
-    rerank: bool
-    sources: tuple[str, ...] = ()
-    overrides: dict[str, Any] = field(default_factory=dict)
+    request: AskRequest
+    endpoint: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def backend(self) -> str:
+        return self.request.backend.value if self.request.backend else ""
 
 
 # Loading --------------------------------------------------------------------------------------
@@ -77,6 +80,24 @@ def load_settings() -> Settings:
         st.error(f"Invalid setting `{where}`: {first.get('msg')}", icon=":material/error:")
         st.stop()
         raise
+
+
+def require_password(settings: Settings) -> None:
+    """With STUDYRAG_APP_PASSWORD set, nothing but a password box until it is given."""
+    if settings.app_password is None or st.session_state.get("signed_in"):
+        return
+    st.title("studyrag")
+    with st.form("sign_in"):
+        typed = st.text_input("Password", type="password", key="password")
+        sent = st.form_submit_button("Sign in")
+    if sent:
+        expected = settings.app_password.get_secret_value().encode()
+        if hmac.compare_digest(typed.encode(), expected):  # constant time
+            st.session_state["signed_in"] = True
+            st.session_state.pop("password", None)
+            st.rerun()
+        st.error("Wrong password.")
+    st.stop()
 
 
 def load_pipeline(settings: Settings) -> StudyPipeline:
@@ -220,7 +241,7 @@ def render_feedback_panel(settings: Settings) -> None:
 
 
 def backend_overrides(settings: Settings, backend: str) -> dict[str, Any]:
-    """The chosen backend's own settings."""
+    """The chosen LLM backend's endpoint settings, or the extractive answer's length (words)."""
     if backend == GeneratorBackend.OPENAI.value:
         url = st.text_input(
             "Base URL",
@@ -255,7 +276,7 @@ def backend_overrides(settings: Settings, backend: str) -> dict[str, Any]:
         key="answer_max_words",
         help="The extractive answer's word budget; the lead statement is always shown whole.",
     )
-    return {"answer_max_words": words}
+    return {"max_words": words}
 
 
 def render_ask_options(settings: Settings, status: IndexStatus) -> AskOptions:
@@ -284,13 +305,21 @@ def render_ask_options(settings: Settings, status: IndexStatus) -> AskOptions:
         key="sources",
         placeholder="All documents",
     )
-    return AskOptions(backend, top_k, rerank, tuple(sources), overrides)
+    words = overrides.pop("max_words", None)
+    request = AskRequest(
+        backend=GeneratorBackend(backend),
+        top_k=top_k,
+        rerank=rerank,
+        sources=frozenset(sources) or None,
+        max_words=words,
+    )
+    return AskOptions(request, overrides)
 
 
 # Asking ---------------------------------------------------------------------------------------
 def assistant_for(settings: Settings, pipeline: StudyPipeline, options: AskOptions) -> Assistant:
-    chosen = settings.model_copy(update=options.overrides)
-    return state.get_assistant(chosen, pipeline, options.rerank)
+    chosen = settings.model_copy(update=options.endpoint) if options.endpoint else settings
+    return state.get_assistant(chosen, pipeline)
 
 
 def stream_answer(
@@ -303,13 +332,7 @@ def stream_answer(
     """Show the answer as it is written; return the final validated Answer."""
     slot.caption("Searching the corpus…")
     text = ""
-    for piece in assistant.ask_stream(
-        question,
-        history=history,
-        backend=GeneratorBackend(options.backend),
-        sources=list(options.sources) or None,
-        top_k=options.top_k,
-    ):
+    for piece in assistant.ask_stream(question, history=history, request=options.request):
         if isinstance(piece, Answer):
             return piece
         text += piece
@@ -415,6 +438,7 @@ def main() -> None:
         initial_sidebar_state="expanded",
     )
     settings = load_settings()
+    require_password(settings)
     pipeline = load_pipeline(settings)
     options_box = st.sidebar.container()
     with st.sidebar:

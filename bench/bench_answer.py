@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from studyrag.assistant import Assistant
+from studyrag.assistant import AskRequest, Assistant
 from studyrag.eval.answers import (
     AnswerReport,
     comparison_table,
@@ -32,6 +32,7 @@ from studyrag.pipeline import StudyPipeline
 from studyrag.settings import GeneratorBackend, Settings
 
 REPO = Path(__file__).resolve().parents[1]
+EXTRACTIVE = AskRequest(backend=GeneratorBackend.EXTRACTIVE)
 OFF_TOPIC = (REPO / "eval/data/off_topic.jsonl", REPO / "eval/data/off_topic_extra.jsonl")
 
 
@@ -103,18 +104,17 @@ def run(settings: Settings, runs: int, sample: int) -> list[str]:
             pipeline.ingest()
             print(f"ingested the corpus in {time.perf_counter() - begin:.1f} s", flush=True)
         assistant = Assistant(pipeline, settings)
-        assistant.ask("What is LoRA?", backend=GeneratorBackend.EXTRACTIVE)  # warm every model
+        assistant.ask("What is LoRA?", request=EXTRACTIVE)  # warm every model
         facts = fact_rows(assistant, settings)
         outcomes = [
-            Outcome(q, assistant.ask(q.text, backend=GeneratorBackend.EXTRACTIVE).refused)
-            for q in questions
+            Outcome(q, assistant.ask(q.text, request=EXTRACTIVE).refused) for q in questions
         ]
         timed = [q for q in questions if q.answerable][:sample]
         totals: list[float] = []
         generate: list[float] = []
         for _ in range(runs):
             for question in timed:
-                answer = assistant.ask(question.text, backend=GeneratorBackend.EXTRACTIVE)
+                answer = assistant.ask(question.text, request=EXTRACTIVE)
                 totals.append(answer.timings_ms["total"])
                 generate.append(answer.timings_ms["generate"])
     header = [

@@ -143,9 +143,12 @@ def evaluate_answers(
     system: str = "composer",
 ) -> AnswerReport:
     """Ask every question with facts; score the answer text the user reads."""
+    from studyrag.assistant import AskRequest
+
     answers: dict[str, Answer] = {}
     for i, question in enumerate(with_facts(questions), start=1):
-        answers[question.qid] = assistant.ask(question.question, max_words=max_words)
+        request = AskRequest(max_words=max_words)
+        answers[question.qid] = assistant.ask(question.question, request=request)
         if progress and i % 20 == 0:
             progress(f"{i} answers")
     return score_answers(questions, answers, system)

@@ -8,21 +8,50 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
-from studyrag.generate import backend_of
+from studyrag.generate import backend_of, parse_backend
 from studyrag.generate.base import Answer, AnswerSentence, Draft, Generator, Passage, Quote
 from studyrag.generate.citations import SupportScorer, validate
 from studyrag.generate.condense import condense_question
 from studyrag.generate.refusal import REFUSAL_TEXT, RefusalDecision, RefusalPolicy, is_refusal_text
 from studyrag.pipeline import StudyPipeline, clean_query
 from studyrag.sentences import normalize
-from studyrag.settings import GeneratorBackend, Settings
+from studyrag.settings import GeneratorBackend, RetrievalMode, Settings
 from studyrag.timing import elapsed_ms
 from studyrag.types import SearchResult, StudyragError
 from studyrag.units import BULLET, Unit, parse_units
 
 REFUSAL_ANSWER = f"{REFUSAL_TEXT} The nearest passages are shown instead."
 _MIN_QUOTE_CHARS = 12
+
+
+@dataclass(frozen=True)
+class AskRequest:
+    """One question's choices, as the UI or the CLI made them: backend, passages, rerank on or
+    off, the documents to answer from and the answer's length. They travel with the question;
+    the settings stay per process, so nothing is built for a choice a user makes."""
+
+    backend: GeneratorBackend | None = None  # None: the settings' backend
+    top_k: int | None = None  # None: the settings' top_k
+    rerank: bool = True  # False: fused passages without the cross-encoder
+    sources: frozenset[str] | None = None  # None: every document
+    max_words: int | None = None  # the extractive answer's budget (None: the settings')
+
+    def __post_init__(self) -> None:
+        if self.backend is not None:
+            object.__setattr__(self, "backend", parse_backend(self.backend))
+        if self.top_k is not None and not 1 <= self.top_k <= 100:
+            raise StudyragError(f"top-k must be 1-100, not {self.top_k}")
+        if self.max_words is not None and not 20 <= self.max_words <= 1000:
+            raise StudyragError(f"the answer length must be 20-1000 words, not {self.max_words}")
+        if self.sources is not None:
+            object.__setattr__(self, "sources", frozenset(self.sources) or None)
+
+
+def without_rerank(mode: RetrievalMode) -> RetrievalMode:
+    """The configured mode with the cross-encoder switched off."""
+    return RetrievalMode.HYBRID if mode is RetrievalMode.HYBRID_RERANK else mode
 
 
 class Assistant:
@@ -47,14 +76,11 @@ class Assistant:
         self,
         question: str,
         history: Sequence[tuple[str, str]] = (),
-        backend: GeneratorBackend | None = None,
-        sources: Sequence[str] | None = None,
-        top_k: int | None = None,
-        max_words: int | None = None,
+        request: AskRequest | None = None,
     ) -> Answer:
         """Answer one question (a follow-up when ``history`` holds earlier turns)."""
         final: Answer | None = None
-        for item in self.ask_stream(question, history, backend, sources, top_k, max_words):
+        for item in self.ask_stream(question, history, request):
             if isinstance(item, Answer):
                 final = item
         if final is None:  # pragma: no cover - ask_stream always ends with an Answer
@@ -65,24 +91,21 @@ class Assistant:
         self,
         question: str,
         history: Sequence[tuple[str, str]] = (),
-        backend: GeneratorBackend | None = None,
-        sources: Sequence[str] | None = None,
-        top_k: int | None = None,
-        max_words: int | None = None,
+        request: AskRequest | None = None,
     ) -> Iterator[str | Answer]:
-        """Text pieces as the generator writes them; the last item is the validated Answer.
-
-        ``max_words`` is the extractive answer's word budget (default: the settings').
-        """
+        """Text pieces as the generator writes them; the last item is the validated Answer."""
         begin = time.perf_counter()
+        chosen = request or AskRequest()
         asked = clean_query(question, self.settings.max_query_chars)
-        generator = self.generator(backend)
+        generator = self.generator(chosen.backend)
         timings: dict[str, float] = {}
 
         mark = time.perf_counter()
         standalone = self.standalone(asked, history, generator)
         timings["condense"] = elapsed_ms(mark)
-        result = self.pipeline.search(standalone, top_k=top_k, sources=sources)
+        mode = None if chosen.rerank else without_rerank(self.settings.mode)
+        options = self.pipeline.options(chosen.top_k, mode, sorted(chosen.sources or ()))
+        result = self.pipeline.search(standalone, options=options)
         timings.update(retrieval_timings(result))
         passages = [Passage(n, hit) for n, hit in enumerate(result.hits, start=1)]
         decision = self.refusal.decide(result)
@@ -98,7 +121,7 @@ class Assistant:
                     yield piece
                 draft = Draft("".join(pieces))
             else:
-                draft = generator.compose(standalone, passages, max_words)
+                draft = generator.compose(standalone, passages, chosen.max_words)
                 yield draft.text
             timings["generate"] = elapsed_ms(mark)
             mark = time.perf_counter()

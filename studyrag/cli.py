@@ -194,18 +194,22 @@ def ask(
     questions = _read_batch(batch) if batch is not None else [question or ""]
 
     def work(pipeline: StudyPipeline) -> None:
-        from studyrag.assistant import Assistant
+        from studyrag.assistant import AskRequest, Assistant
         from studyrag.generate.base import Answer
 
         assistant = Assistant(pipeline, settings)
-        live = not as_json and assistant.generator(backend).streams
+        request = AskRequest(
+            backend=backend,
+            top_k=top_k,
+            sources=frozenset(source) if source else None,
+            max_words=max_words,
+        )
+        live = not as_json and assistant.generator(request.backend).streams
         for line in questions:
             if batch is not None and not line.strip():
                 continue
             try:
-                stream = assistant.ask_stream(
-                    line, backend=backend, sources=source, top_k=top_k, max_words=max_words
-                )
+                stream = assistant.ask_stream(line, request=request)
                 for item in stream:
                     if not isinstance(item, Answer):
                         if live:  # LLM tokens as they arrive; the checked answer follows
@@ -276,6 +280,18 @@ def export_feedback(
     typer.echo(f"wrote {data.count(chr(10))} gold rows to {out}", err=True)
 
 
+def is_loopback(address: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if address.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address.strip("[] ")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
 @app.command()
 def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the chat UI.")] = 8501,
@@ -293,6 +309,11 @@ def serve(
             "STUDYRAG_DATA_DIR=... studyrag serve"
         )
     settings = load_settings()
+    if not is_loopback(address) and settings.app_password is None:
+        fail(
+            f"listening on {address} lets anyone who can reach it read your documents; set "
+            "STUDYRAG_APP_PASSWORD, or keep the default --address 127.0.0.1"
+        )
     if not APP_SCRIPT.is_file():
         fail(f"{APP_SCRIPT} not found; run from a source checkout (make run)")
     log = logging.getLogger("studyrag.serve")

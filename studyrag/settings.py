@@ -190,6 +190,10 @@ class Settings(BaseSettings):
     # Own FSRS parameters are fitted from this many reviews a day or more apart (fsrs needs 512).
     quiz_fsrs_min_reviews: int = Field(512, ge=512)
 
+    # The app: a password the page asks for first (STUDYRAG_APP_PASSWORD); `studyrag serve` will
+    # not listen on an address other than this machine's without one.
+    app_password: SecretStr | None = None
+
     # Evaluation: the RAGAS judge, any OpenAI-compatible endpoint (unset = LLM-free metrics only).
     judge_base_url: str | None = None
     judge_model: str = "gpt-4o-mini"

@@ -256,3 +256,48 @@ def test_a_pdf_citation_names_its_page_and_shows_the_page_highlighted(
     message = [m for m in app.chat_message if m.name == "assistant"][-1]
     opened = citation_expanders(message)[0]
     assert opened.get("image"), "the cited PDF page is not shown"
+
+
+def test_moving_every_sidebar_control_builds_nothing_new(app: AppTest) -> None:
+    """Top-k, rerank, answer length and the document filter travel in the question's request:
+    no generator, embedder, reranker or assistant is built for any of them."""
+    from studyrag.registry import process_models
+    from studyrag.ui import state as ui_state
+
+    ask(app, ON_TOPIC)  # the default path has loaded what it needs
+    loaded, assistants = process_models().loaded(), len(ui_state._ASSISTANTS)
+    answers = []
+    for words, top_k, rerank in ((160, 3, False), (60, 7, True), (250, 2, True)):
+        app.slider(key="answer_max_words").set_value(words).run()
+        app.slider(key="top_k").set_value(top_k).run()
+        app.toggle(key="rerank").set_value(rerank).run()
+        ask(app, ON_TOPIC)
+        answer = app.session_state["turns"][-1].answer
+        assert answer is not None and len(answer.passages) == top_k
+        assert ("rerank" in answer.timings_ms) is rerank
+        answers.append(len(answer.text.split()))
+    only = "003_d47b52dac9159beb.txt"
+    app.multiselect(key="sources").set_value([only]).run()
+    ask(app, ON_TOPIC)
+    assert {p.hit.chunk.source for p in app.session_state["turns"][-1].answer.passages} == {only}
+    assert answers[1] < answers[0]  # 60 words against 160: the budget reached the composer
+    assert process_models().loaded() == loaded
+    assert len(ui_state._ASSISTANTS) == assistants
+
+
+def test_with_a_password_the_page_shows_nothing_until_it_is_given(
+    monkeypatch: pytest.MonkeyPatch, index_copy: Path
+) -> None:
+    # Its own index copy: other settings are another pipeline, and one folder has one writer.
+    monkeypatch.setenv("STUDYRAG_APP_PASSWORD", "correct horse")
+    app = start_app(monkeypatch, index_copy, CORPUS)
+    assert not app.chat_input and app.text_input(key="password")
+    app.text_input(key="password").set_value("wrong")  # a form: the value goes with the click
+    app.button[0].click().run()
+    assert app.error and "Wrong password" in app.error[0].value and not app.chat_input
+    app.text_input(key="password").set_value("correct horse")
+    app.button[0].click().run()
+    assert app.session_state["signed_in"] is True
+    assert not app.exception and app.chat_input
+    assert "password" not in [t.key for t in app.text_input]
+    assert ask(app, ON_TOPIC).expander

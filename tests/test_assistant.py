@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from studyrag.assistant import REFUSAL_ANSWER, Assistant
+from studyrag.assistant import REFUSAL_ANSWER, AskRequest, Assistant
 from studyrag.eval.gold import GoldQuestion, load_gold, load_questions
 from studyrag.generate.base import Answer
 from studyrag.generate.citations import parse_answer
@@ -65,7 +65,7 @@ def assert_citations_resolve(answer: Answer) -> None:
 def test_gold_answers_cite_the_gold_span(assistant: Assistant, gold, qid: str) -> None:
     question = gold[qid]
     # Room for more than the default budget: grounding is under test here, not length.
-    answer = assistant.ask(question.question, max_words=150)
+    answer = assistant.ask(question.question, request=AskRequest(max_words=150))
     assert not answer.refused and answer.backend == "extractive"
     assert cites_gold(answer, question), answer.text
     assert_citations_resolve(answer)
@@ -122,7 +122,9 @@ def test_stream_yields_text_then_the_final_answer(assistant: Assistant) -> None:
 
 def test_sources_and_top_k_limit_the_passages(assistant: Assistant) -> None:
     source = "003_d47b52dac9159beb.txt"
-    answer = assistant.ask("What is LoRA?", sources=[source], top_k=2)
+    answer = assistant.ask(
+        "What is LoRA?", request=AskRequest(top_k=2, sources=frozenset([source]))
+    )
     assert len(answer.passages) == 2
     assert {p.chunk.source for p in answer.passages} == {source}
     assert all(c.chunk.source == source for c in answer.citations)
@@ -137,7 +139,7 @@ def test_a_bad_question_is_one_line_from_the_assistant(assistant: Assistant) -> 
 
 def test_unknown_backend_is_a_clear_error(assistant: Assistant) -> None:
     with pytest.raises(StudyragError, match="unknown backend 'gpt'"):
-        assistant.ask("What is LoRA?", backend="gpt")  # type: ignore[arg-type]
+        AskRequest(backend="gpt")  # type: ignore[arg-type]
 
 
 def test_assistants_share_the_pipelines_generators(pipeline) -> None:

@@ -18,8 +18,11 @@ from studyrag.types import StudyragError
 
 def backend_of(value: GeneratorBackend | str | None, settings: Settings) -> GeneratorBackend:
     """A backend from an enum, its name, or the settings default."""
-    if value is None:
-        return settings.backend
+    return settings.backend if value is None else parse_backend(value)
+
+
+def parse_backend(value: GeneratorBackend | str) -> GeneratorBackend:
+    """A backend from an enum or its name; an unknown name is one clear error."""
     try:
         return GeneratorBackend(value)
     except ValueError:

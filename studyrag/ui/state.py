@@ -10,18 +10,18 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import streamlit as st
 
 from studyrag.assistant import Assistant
 from studyrag.generate.base import Answer
 from studyrag.pipeline import StudyPipeline
-from studyrag.settings import GeneratorBackend, RetrievalMode, Settings
-from studyrag.types import SearchResult, StudyragError
+from studyrag.settings import GeneratorBackend, Settings
+from studyrag.types import StudyragError
 
 
 def settings_key(settings: Settings) -> str:
@@ -80,7 +80,7 @@ def warm_up(settings: Settings, pipeline: StudyPipeline) -> float:
             pipeline.warm_up()
             if settings.backend is GeneratorBackend.EXTRACTIVE:  # never wait on an LLM here
                 with suppress(StudyragError):
-                    get_assistant(settings, pipeline, settings.rerank).ask(WARM_UP_QUESTION)
+                    get_assistant(settings, pipeline).ask(WARM_UP_QUESTION)
             _REGISTRY.warm[key] = time.perf_counter() - begin
         return _REGISTRY.warm[key]
 
@@ -90,51 +90,20 @@ def preload(settings: Settings) -> float:
     return warm_up(settings, get_pipeline(settings))
 
 
-class RetrievalView:
-    """The shared pipeline searched in another retrieval mode (e.g. rerank off).
-
-    Everything else (client, models, sidecar, re-index) is the one pipeline's: no second
-    Qdrant client is opened and a re-index is seen at once.
-    """
-
-    def __init__(self, pipeline: StudyPipeline, mode: RetrievalMode) -> None:
-        self._pipeline = pipeline
-        self._mode = mode
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._pipeline, name)
-
-    def search(
-        self,
-        query: str,
-        top_k: int | None = None,
-        mode: RetrievalMode | str | None = None,
-        sources: Sequence[str] | None = None,
-    ) -> SearchResult:
-        return self._pipeline.search(query, top_k=top_k, mode=mode or self._mode, sources=sources)
-
-
-def retrieval_mode(settings: Settings, rerank: bool) -> RetrievalMode:
-    """The configured mode, without the cross-encoder when rerank is switched off."""
-    if not rerank and settings.mode is RetrievalMode.HYBRID_RERANK:
-        return RetrievalMode.HYBRID
-    return settings.mode
-
-
 _ASSISTANTS: dict[str, Assistant] = {}
 _MAX_ASSISTANTS = 8
 
 
-def get_assistant(settings: Settings, pipeline: StudyPipeline, rerank: bool) -> Assistant:
-    """An assistant for the sidebar's choices, over the one shared pipeline."""
-    mode = retrieval_mode(settings, rerank)
-    key = f"{settings.cache_key()}:{id(pipeline)}:{mode}"
+def get_assistant(settings: Settings, pipeline: StudyPipeline) -> Assistant:
+    """The assistant over the one shared pipeline: per-question choices travel in an
+    ``AskRequest``, so the sidebar's controls never build another (only another LLM endpoint
+    does, as its settings differ)."""
+    key = f"{settings.cache_key()}:{id(pipeline)}"
     with _REGISTRY.guard:
         if key not in _ASSISTANTS:
             if len(_ASSISTANTS) >= _MAX_ASSISTANTS:
                 _ASSISTANTS.pop(next(iter(_ASSISTANTS)))  # the oldest
-            view = RetrievalView(pipeline, mode)
-            _ASSISTANTS[key] = Assistant(cast(StudyPipeline, view), settings)
+            _ASSISTANTS[key] = Assistant(pipeline, settings)
         return _ASSISTANTS[key]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from studyrag.assistant import Assistant
+from studyrag.assistant import AskRequest, Assistant
 from studyrag.generate.base import Passage
 from studyrag.generate.citations import UNSUPPORTED_MARK, parse_answer
 from studyrag.generate.local_llama import LocalLlamaGenerator, find_model, load_server
@@ -65,7 +65,9 @@ def test_smollm2_answers_a_corpus_question_validated_against_its_citations(
     assistant = Assistant(pipeline, settings)
     pieces = []
     answer = None
-    for item in assistant.ask_stream(QUESTION, backend=GeneratorBackend.LOCAL, top_k=3):
+    for item in assistant.ask_stream(
+        QUESTION, request=AskRequest(backend=GeneratorBackend.LOCAL, top_k=3)
+    ):
         if isinstance(item, str):
             pieces.append(item)
         else:

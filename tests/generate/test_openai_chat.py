@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from studyrag.assistant import Assistant
+from studyrag.assistant import AskRequest, Assistant
 from studyrag.generate.base import Answer, Passage
 from studyrag.generate.citations import UNSUPPORTED_MARK
 from studyrag.generate.openai_chat import OpenAIChatGenerator
@@ -16,6 +16,8 @@ from studyrag.pipeline import StudyPipeline
 from studyrag.settings import GeneratorBackend, Settings
 from studyrag.types import Chunk, Hit, StudyragError
 from tests.generate.fake_openai import FakeOpenAI
+
+OPENAI = AskRequest(backend=GeneratorBackend.OPENAI)
 
 QUESTION = "How does DPO manage to skip training a separate reward model?"
 KV = "The KV cache stores the key and value tensors of previous tokens so they are not recomputed."
@@ -95,7 +97,7 @@ def test_assistant_streams_then_returns_the_validated_answer(
     assistant: Assistant, fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.replies.append(quote_first_passage)
-    items = list(assistant.ask_stream(QUESTION, backend=GeneratorBackend.OPENAI))
+    items = list(assistant.ask_stream(QUESTION, request=OPENAI))
     *pieces, answer = items
     assert isinstance(answer, Answer) and all(isinstance(p, str) for p in pieces)
     assert len(pieces) > 3
@@ -115,7 +117,7 @@ def test_fabricated_and_dangling_citations_are_not_shown(
             "DPO was invented in 1850 by Napoleon to train cannons [2]."
         )
     )
-    answer = assistant.ask(QUESTION, backend=GeneratorBackend.OPENAI)
+    answer = assistant.ask(QUESTION, request=OPENAI)
     assert [c.n for c in answer.citations] == [1]
     assert "[9]" not in answer.text and "[2]" not in answer.text
     assert answer.text.endswith(f"Napoleon to train cannons. {UNSUPPORTED_MARK}")
@@ -128,7 +130,7 @@ def test_model_saying_not_in_corpus_is_a_refusal(
     assistant: Assistant, fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.replies.append("The corpus does not cover this question.")
-    answer = assistant.ask(QUESTION, backend="openai")  # type: ignore[arg-type]
+    answer = assistant.ask(QUESTION, request=AskRequest(backend="openai"))  # type: ignore[arg-type]
     assert answer.refused and answer.citations == [] and answer.passages
     assert "does not cover" in answer.text
     assert any("found no answer" in w for w in answer.warnings)
@@ -137,7 +139,7 @@ def test_model_saying_not_in_corpus_is_a_refusal(
 def test_follow_up_is_condensed_by_the_model(assistant: Assistant, fake_openai: FakeOpenAI) -> None:
     fake_openai.replies += ["How does QLoRA differ from LoRA?", quote_first_passage]
     history = [("What is LoRA?", "LoRA freezes the weights and trains adapters [1].")]
-    answer = assistant.ask("and how does QLoRA differ?", history, backend=GeneratorBackend.OPENAI)
+    answer = assistant.ask("and how does QLoRA differ?", history, request=OPENAI)
     condense, answering = fake_openai.requests[-2:]
     assert "What is LoRA?" in condense["messages"][-1]["content"]
     assert "and how does QLoRA differ?" in condense["messages"][-1]["content"]
