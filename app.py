@@ -217,6 +217,40 @@ def render_index_panel(status: IndexStatus) -> None:
         st.caption(escape_markdown(st.session_state["last_reindex"]))
 
 
+def render_upload_panel(settings: Settings, pipeline: StudyPipeline) -> None:
+    """Drop files of any supported type; each is checked, stored and indexed with progress."""
+    generation = st.session_state.setdefault("upload_generation", 0)
+    with st.expander("Add documents", icon=":material/upload_file:"):
+        files = st.file_uploader(
+            "PDF, web pages, DOCX, PPTX, EPUB, Markdown or text",
+            type=sorted(s.lstrip(".") for s in supported_suffixes()),
+            accept_multiple_files=True,
+            key=f"uploads_{generation}",
+        )
+        if files and st.button("Add to the index", key="add_uploads", icon=":material/add:"):
+            bar = st.progress(0.0, text="Reading…")
+
+            def progress(message: str, fraction: float) -> None:
+                bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
+            sent = [(f.name, f.getvalue()) for f in files]
+            try:
+                with state.holding(state.index_lock(settings), "Waiting for answers in progress…"):
+                    lines = pipeline.add_uploads(sent, progress)
+                    if pipeline.store.count():
+                        pipeline.warm_up()
+            except StudyragError as error:
+                lines = [(False, str(error))]
+            finally:
+                bar.empty()
+            state.clear_assistants()
+            st.session_state["upload_lines"] = lines
+            st.session_state["upload_generation"] = generation + 1  # an empty drop zone
+            st.rerun()
+        for ok, line in st.session_state.get("upload_lines", []):
+            (st.success if ok else st.warning)(escape_markdown(line))
+
+
 def render_feedback_panel(settings: Settings) -> None:
     """Vote counts and the export of up-voted answers as gold questions."""
     store = FeedbackStore.for_settings(settings)
@@ -451,6 +485,7 @@ def main() -> None:
         state.warm_up(settings, pipeline)
     with st.sidebar:
         render_index_panel(status)
+        render_upload_panel(settings, pipeline)
         render_feedback_panel(settings)
 
     def ask_view() -> None:

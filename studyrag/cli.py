@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -340,6 +341,9 @@ def serve(
             str(port),
             "--browser.gatherUsageStats",
             "false",
+            # The drop zone states (and enforces) studyrag's own file limit, in whole MB.
+            "--server.maxUploadSize",
+            str(max(1, math.ceil(settings.max_file_mb))),
         ],
         prog_name="streamlit",
     )

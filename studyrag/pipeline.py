@@ -28,6 +28,7 @@ from studyrag.ingest.pipeline import (
     Progress,
     rebuild_sidecar,
 )
+from studyrag.ingest.uploads import StoredUpload, UploadFolder, check_upload
 from studyrag.registry import ModelRegistry, process_models
 from studyrag.retrieval.candidates import CandidateRetriever
 from studyrag.retrieval.dense import DenseRetriever
@@ -124,6 +125,56 @@ class StudyPipeline:
         if self._chunk_count is None:
             self._chunk_count = self.store.count()
         return self._chunk_count
+
+    def add_uploads(
+        self, files: Sequence[tuple[str, bytes]], progress: Progress | None = None
+    ) -> list[tuple[bool, str]]:
+        """Check, store and index files sent from a browser; one ``(ok, line)`` per file, then
+        the ingest summary. Nothing is stored when the batch is over the count limit."""
+        limit = self.settings.upload_max_files
+        if len(files) > limit:
+            return [
+                (
+                    False,
+                    f"{len(files)} files at once; add at most {limit} (STUDYRAG_UPLOAD_MAX_FILES)",
+                )
+            ]
+        folder = UploadFolder(self.settings.data_dir)
+        uploaded = set(folder.sources())
+        indexed = set(self.status().files)
+        max_bytes = int(self.settings.max_file_mb * 2**20)
+        lines: list[tuple[bool, str]] = []
+        stored: list[StoredUpload] = []
+        for name, data in files:
+            try:
+                source = check_upload(name, data, max_bytes)
+                if source in indexed and source not in uploaded:
+                    raise StudyragError(
+                        f"a document named {source} is already indexed from the corpus folder; "
+                        "rename the file and add it again"
+                    )
+                if any(s.source == source for s in stored):
+                    raise StudyragError(f"{source} was sent twice; it is added once")
+                stored.append(folder.store(source, data))
+            except StudyragError as error:
+                lines.append((False, f"skipped: {error}"))
+        if not stored:
+            return lines
+        report = self.ingest([s.path for s in stored], progress)
+        skipped = dict(report.skipped)
+        for upload in stored:
+            reason = skipped.get(str(upload.path))
+            if reason is not None:  # stored, but no reader could use it: do not keep it
+                folder.remove(upload.source)
+                lines.append((False, f"skipped {upload.source}: {reason}"))
+            elif upload.source in report.added:
+                lines.append((True, f"added {upload.source}"))
+            elif upload.source in report.updated:
+                lines.append((True, f"updated {upload.source}"))
+            else:
+                lines.append((True, f"{upload.source} is already in the index, unchanged"))
+        lines.append((True, report.summary()))
+        return lines
 
     def status(self) -> IndexStatus:
         try:

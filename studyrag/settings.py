@@ -96,8 +96,10 @@ class Settings(BaseSettings):
     # Models derived from the packaged ones (the INT8 export), shared by every data folder.
     models_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "studyrag" / "models")
 
-    # Ingestion.
+    # Ingestion (a file over max_file_mb is skipped; so is an upload, and a batch of more than
+    # upload_max_files uploads is refused whole).
     max_file_mb: float = Field(20.0, gt=0)
+    upload_max_files: int = Field(20, ge=1, le=1000)
     chunk_max_tokens: int = Field(256, ge=32, le=512)
     chunk_overlap_tokens: int = Field(48, ge=0, le=256)
 

@@ -227,3 +227,42 @@ def test_practice_in_a_real_browser_grades_and_schedules(
     wait.until(_idle)
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "browser-practice.png"))
+
+
+def test_uploading_a_pdf_and_a_web_page_makes_them_answerable(
+    app_server: tuple[str, float], browser: webdriver.Chrome, tmp_path: Path
+) -> None:
+    """Drop a PDF and an HTML file on the sidebar, add them, read the result lines, then ask
+    what only the PDF answers and get its page in the citation."""
+    url, _started = app_server
+    browser.get(url)
+    wait = WebDriverWait(browser, SERVER_START_TIMEOUT_S, poll_frequency=0.1)
+    wait.until(lambda d: _visible(d, '[data-testid="stChatInputTextArea"]'))
+    opener = wait.until(
+        lambda d: _visible(d, '[data-testid="stExpander"] summary', "Add documents")
+    )
+    opener.click()
+    page = tmp_path / "zebra.html"
+    page.write_text(
+        "<html><body><h1>Zebra lemma</h1><p>The zebra lemma says stripes commute.</p></body></html>"
+    )
+    pdf = REPO / "eval" / "documents" / "pdf" / "R-intro.pdf"
+    drop = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, 'input[type="file"]'))
+    drop.send_keys(f"{pdf}\n{page}")
+    add = wait.until(lambda d: _visible(d, '[data-testid="stButton"] button', "Add to the index"))
+    add.click()
+    upload_wait = WebDriverWait(browser, 300, poll_frequency=0.2)
+    upload_wait.until(lambda d: _visible(d, '[data-testid="stAlert"]', "added R-intro.pdf"))
+    assert _visible(browser, '[data-testid="stAlert"]', "added zebra.html")
+    wait.until(_idle)
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "browser-upload.png"))
+
+    box = wait.until(lambda d: _visible(d, '[data-testid="stChatInputTextArea"]'))
+    box.send_keys("how do I see which objects I have stored in my R session?")
+    box.send_keys(Keys.ENTER)
+    answer_wait = WebDriverWait(browser, ANSWER_TIMEOUT_S, poll_frequency=0.05)
+    citation = answer_wait.until(
+        lambda d: _visible(d, '[data-testid="stExpander"]', "R-intro.pdf · p. ")
+    )
+    assert re.search(r"R-intro\.pdf · p\. \d+", citation.text), citation.text
