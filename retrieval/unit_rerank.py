@@ -33,7 +33,7 @@ class UnitReranker:
         rank_penalty: float = 0.5,
         whole: bool = False,
         full: int | None = None,
-        tail_units: int = 2,
+        tail_units: int = 1,
     ) -> list[Hit]:
         """The same hits with ``rerank_score`` (best unit logit) set, best first.
 
