@@ -18,6 +18,8 @@ import streamlit as st
 from pydantic import ValidationError
 
 from studyrag.assistant import AskRequest, Assistant
+from studyrag.collections import Collection, CollectionCatalog
+from studyrag.conversations import ConversationStore, Turn, to_markdown
 from studyrag.generate.base import Answer
 from studyrag.ingest.loaders import discover
 from studyrag.ingest.pipeline import IngestReport
@@ -153,6 +155,13 @@ def ensure_index(settings: Settings, pipeline: StudyPipeline) -> IndexStatus:
     if status.chunks:
         return status
     files = corpus_files(settings)
+    if not files and settings.collection_folder is not None:
+        st.info(
+            "This collection is empty. Add PDFs, web pages, DOCX, PPTX, EPUB, Markdown or text "
+            "with **Add documents** in the sidebar.",
+            icon=":material/folder_open:",
+        )
+        return status
     if not files:
         st.info(
             f"The corpus folder {code_span(str(settings.corpus_dir))} has no documents "
@@ -171,6 +180,227 @@ def ensure_index(settings: Settings, pipeline: StudyPipeline) -> IndexStatus:
         st.session_state["last_reindex"] = report.summary()
         st.rerun()
     return pipeline.status()
+
+
+# Collections ----------------------------------------------------------------------------------
+def current_collection(base: Settings) -> tuple[CollectionCatalog, Collection]:
+    """The collection this session works in (chosen in the sidebar; the corpus folder's first)."""
+    catalog = CollectionCatalog(base)
+    try:
+        collections = catalog.list()
+    except StudyragError as error:
+        st.error(str(error), icon=":material/error:")
+        st.stop()
+        raise
+    ids = [c.id for c in collections]
+    if switch := st.session_state.pop("switch_collection", None):  # set by create or delete
+        st.session_state["collection_id"] = switch
+    chosen = st.session_state.get("collection_id")
+    if chosen not in ids:
+        if chosen is not None:
+            state.flash("That collection was deleted in another window.", "warning")
+        st.session_state["collection_id"] = ids[0]
+    names = {c.id: c.name for c in collections}
+    st.sidebar.selectbox(
+        "Collection",
+        ids,
+        format_func=lambda ident: names.get(ident, ident),
+        key="collection_id",
+        help="A course or a subject: questions, answers and practice use its documents only.",
+    )
+    collection = next(c for c in collections if c.id == st.session_state["collection_id"])
+    if st.session_state.get("turns_collection") != collection.id:  # switched: a new chat
+        state.open_conversation(None, [])
+        st.session_state["turns_collection"] = collection.id
+    return catalog, collection
+
+
+def _create_collection(catalog: CollectionCatalog) -> None:
+    try:
+        created = catalog.create(st.session_state.get("new_collection", ""))
+    except StudyragError as error:
+        state.flash(str(error), "error")
+        return
+    st.session_state["switch_collection"] = created.id
+    st.session_state["new_collection"] = ""
+    state.flash(f"Created {created.name}. Add documents to it below.")
+
+
+def _rename_collection(catalog: CollectionCatalog, collection: Collection) -> None:
+    try:
+        typed = st.session_state.get(f"rename_collection_{collection.id}", "")
+        renamed = catalog.rename(collection, typed)
+    except StudyragError as error:
+        state.flash(str(error), "error")
+        return
+    state.flash(f"Renamed to {renamed.name}.")
+
+
+def delete_collection(
+    catalog: CollectionCatalog, collection: Collection, settings: Settings
+) -> None:
+    """Delete a collection: its index, files, practice progress and conversations."""
+    with state.holding(state.index_lock(settings), "Waiting for answers in progress…"):
+        state.get_pipeline(settings).drop()
+        state.forget_pipeline(settings)
+        catalog.forget(collection)
+        ConversationStore(settings.conversations_path).delete_collection(collection.id)
+    st.session_state["switch_collection"] = catalog.list()[0].id
+    state.flash(f"Deleted the collection {collection.name}.")
+
+
+def render_collections_panel(
+    catalog: CollectionCatalog, collection: Collection, settings: Settings
+) -> None:
+    """Create, rename or delete collections."""
+    with st.expander("Collections", icon=":material/folder_copy:"):
+        st.text_input("New collection", key="new_collection", placeholder="e.g. Statistics 101")
+        st.button(
+            "Create",
+            key="create_collection",
+            icon=":material/create_new_folder:",
+            on_click=_create_collection,
+            args=(catalog,),
+        )
+        st.text_input(
+            "Rename this collection",
+            value=collection.name,
+            key=f"rename_collection_{collection.id}",
+        )
+        st.button(
+            "Rename",
+            key="rename_collection_button",
+            on_click=_rename_collection,
+            args=(catalog, collection),
+        )
+        if collection.home:
+            st.caption("The corpus folder's collection stays; its files live in the folder.")
+            return
+        sure = st.checkbox(
+            f"Delete {collection.name} with its documents, progress and conversations",
+            key="confirm_delete_collection",
+        )
+        if st.button(
+            "Delete collection",
+            key="delete_collection",
+            icon=":material/delete:",
+            disabled=not sure,
+        ):
+            delete_collection(catalog, collection, settings)
+            st.session_state.pop("confirm_delete_collection", None)
+            st.rerun()
+
+
+# Conversations --------------------------------------------------------------------------------
+RECENT_CONVERSATIONS = 12
+
+
+def conversation_store(settings: Settings) -> ConversationStore | None:
+    """The saved conversations; None (with a warning) when the file cannot be used."""
+    try:
+        return ConversationStore(settings.conversations_path)
+    except StudyragError as error:
+        st.warning(str(error), icon=":material/warning:")
+        return None
+
+
+def _open_saved(store: ConversationStore, conversation_id: str) -> None:
+    try:
+        state.open_conversation(conversation_id, store.turns(conversation_id))
+    except StudyragError as error:
+        state.flash(str(error), "error")
+
+
+def _new_conversation() -> None:
+    state.open_conversation(None, [])
+
+
+def _rename_conversation(store: ConversationStore, conversation_id: str) -> None:
+    try:
+        store.rename(conversation_id, st.session_state.get(f"title_{conversation_id}", ""))
+    except StudyragError as error:
+        state.flash(str(error), "error")
+
+
+def _delete_conversation(store: ConversationStore, conversation_id: str) -> None:
+    store.delete(conversation_id)
+    state.open_conversation(None, [])
+    state.flash("Conversation deleted.")
+
+
+def render_conversations_panel(settings: Settings, collection: Collection) -> None:
+    """Saved conversations of this collection: new, reopen, rename, export, delete."""
+    store = conversation_store(settings)
+    if store is None:
+        return
+    st.subheader("Conversations", divider="gray")
+    st.button(
+        "New conversation",
+        key="new_conversation",
+        icon=":material/add_comment:",
+        on_click=_new_conversation,
+        width="stretch",
+    )
+    current = st.session_state.get("conversation_id")
+    search = ""
+    if store.count(collection.id) > RECENT_CONVERSATIONS:
+        search = st.text_input("Find a conversation", key="conversation_search")
+    for saved in store.recent(collection.id, RECENT_CONVERSATIONS, search):
+        st.button(
+            saved.title,
+            key=f"open-{saved.id}",
+            icon=":material/chat:" if saved.id != current else ":material/chat_bubble:",
+            type="primary" if saved.id == current else "tertiary",
+            help=f"{saved.turns} questions · {_ago(saved.updated_at)}",
+            on_click=_open_saved,
+            args=(store, saved.id),
+        )
+    if current is None:
+        return
+    try:
+        conversation = store.get(current)
+    except StudyragError:
+        state.open_conversation(None, [])
+        return
+    with st.expander("This conversation", icon=":material/edit_note:"):
+        st.text_input("Title", value=conversation.title, key=f"title_{current}")
+        st.button(
+            "Rename",
+            key="rename_conversation",
+            on_click=_rename_conversation,
+            args=(store, current),
+        )
+        st.download_button(
+            "Export as Markdown",
+            data=lambda: to_markdown(conversation, store.turns(current), collection.name),
+            file_name=f"{conversation.title[:40].strip() or 'conversation'}.md",
+            mime="text/markdown",
+            icon=":material/download:",
+            key="export_conversation",
+            on_click="ignore",
+        )
+        st.button(
+            "Delete",
+            key="delete_conversation",
+            icon=":material/delete:",
+            on_click=_delete_conversation,
+            args=(store, current),
+        )
+
+
+def save_turn(settings: Settings, collection: Collection, turn: Turn) -> None:
+    """Keep the turn in the session's saved conversation (starting one on the first question)."""
+    store = conversation_store(settings)
+    if store is None:
+        return
+    try:
+        conversation_id = st.session_state.get("conversation_id")
+        if conversation_id is None:
+            conversation_id = store.create(collection.id, turn.question).id
+            st.session_state["conversation_id"] = conversation_id
+        store.add_turn(conversation_id, turn)
+    except StudyragError as error:
+        st.warning(f"The answer was not saved: {error}", icon=":material/warning:")
 
 
 # Sidebar --------------------------------------------------------------------------------------
@@ -385,9 +615,16 @@ def failure_message(backend: str, error: Exception) -> str:
     )
 
 
-def ask(settings: Settings, pipeline: StudyPipeline, options: AskOptions, question: str) -> None:
-    """Run one turn: stream the answer into a new message, then keep it in the history."""
-    turn = state.Turn(question=question, backend=options.backend)
+def ask(
+    settings: Settings,
+    pipeline: StudyPipeline,
+    options: AskOptions,
+    question: str,
+    collection: Collection,
+) -> None:
+    """Run one turn: stream the answer into a new message, then keep it in the history and in
+    the saved conversation."""
+    turn = Turn(question=question, backend=options.backend)
     history = state.history(settings.history_turns)
     with st.chat_message("user"):
         st.markdown(text_to_markdown(question))
@@ -410,6 +647,7 @@ def ask(settings: Settings, pipeline: StudyPipeline, options: AskOptions, questi
                 turn.error = failure_message(options.backend, error)
         turn.seconds = time.perf_counter() - begin
         state.turns().append(turn)
+        save_turn(settings, collection, turn)
         with slot.container():
             if turn.answer is not None:
                 chat.render_answer(settings, turn, turn.answer)
@@ -440,7 +678,13 @@ def render_welcome() -> None:
                 )
 
 
-def ask_page(settings: Settings, pipeline: StudyPipeline, status: IndexStatus, box: Any) -> None:
+def ask_page(
+    settings: Settings,
+    pipeline: StudyPipeline,
+    status: IndexStatus,
+    box: Any,
+    collection: Collection,
+) -> None:
     """The chat."""
     with box:
         options = render_ask_options(settings, status)
@@ -459,10 +703,89 @@ def ask_page(settings: Settings, pipeline: StudyPipeline, status: IndexStatus, b
     for turn in state.turns():
         chat.render_turn(settings, turn)
     if question:
-        ask(settings, pipeline, options, question)
+        ask(settings, pipeline, options, question, collection)
+
+
+# Documents ------------------------------------------------------------------------------------
+def documents_page(settings: Settings, pipeline: StudyPipeline, collection: Collection) -> None:
+    """The collection's documents: pages, chunks, when indexed; re-index or delete one."""
+    st.title("Documents")
+    try:
+        documents = pipeline.documents()
+    except StudyragError as error:
+        st.error(str(error), icon=":material/error:")
+        return
+    if not documents:
+        st.info("No documents yet: add some with **Add documents** in the sidebar.")
+        return
+    st.caption(f"{len(documents)} documents in {escape_markdown(collection.name)}.")
+    st.dataframe(
+        [
+            {
+                "Document": d.source,
+                "From": "uploaded" if d.uploaded else "corpus folder",
+                "Pages": d.pages or None,
+                "Chunks": d.chunks,
+                "Indexed": datetime.fromtimestamp(d.indexed_at),
+            }
+            for d in documents
+        ],
+        hide_index=True,
+        width="stretch",
+        column_config={"Indexed": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
+    )
+    chosen = st.selectbox("Document", [d.source for d in documents], key="document_choice")
+    document = next(d for d in documents if d.source == chosen)
+    left, right = st.columns(2)
+    reindex = left.button(
+        "Re-index", key="reindex_document", icon=":material/sync:", width="stretch"
+    )
+    delete = right.button(
+        "Delete",
+        key="delete_document",
+        icon=":material/delete:",
+        width="stretch",
+        disabled=not document.uploaded,
+        help=None
+        if document.uploaded
+        else "Read from the corpus folder: delete the file there, then press Re-index.",
+    )
+    if reindex or delete:
+        bar = st.progress(0.0, text="Working…")
+
+        def progress(message: str, fraction: float) -> None:
+            bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
+        try:
+            with state.holding(state.index_lock(settings), "Waiting for answers in progress…"):
+                if delete:
+                    report = pipeline.remove_document(chosen, progress)
+                else:
+                    report = pipeline.reindex_document(chosen, progress)
+                if pipeline.store.count():
+                    pipeline.warm_up()
+        except StudyragError as error:
+            state.flash(str(error), "error")
+        else:
+            done = "Deleted" if delete else "Re-indexed"
+            state.flash(f"{done} {chosen}: {report.summary()}")
+        finally:
+            bar.empty()
+        state.clear_assistants()
+        st.rerun()
 
 
 # Page -----------------------------------------------------------------------------------------
+def show_flash() -> None:
+    """The message an action left for this run (created, renamed, deleted, or why not)."""
+    shown = state.pop_flash()
+    if shown is None:
+        return
+    kind, message = shown
+    show = {"error": st.error, "warning": st.warning}.get(kind, st.success)
+    show(escape_markdown(message))
+
+
 def main() -> None:
     pin_offline()
     st.set_page_config(
@@ -471,9 +794,12 @@ def main() -> None:
         layout="centered",
         initial_sidebar_state="expanded",
     )
-    settings = load_settings()
-    require_password(settings)
+    base = load_settings()
+    require_password(base)
+    catalog, collection = current_collection(base)
+    settings = catalog.settings_for(collection)
     pipeline = load_pipeline(settings)
+    show_flash()
     options_box = st.sidebar.container()
     with st.sidebar:
         if st.session_state.pop("reindex_requested", False):
@@ -484,14 +810,24 @@ def main() -> None:
     if status.chunks:
         state.warm_up(settings, pipeline)
     with st.sidebar:
+        render_conversations_panel(settings, collection)
         render_index_panel(status)
         render_upload_panel(settings, pipeline)
+        render_collections_panel(catalog, collection, settings)
         render_feedback_panel(settings)
 
     def ask_view() -> None:
-        ask_page(settings, pipeline, status, options_box)
+        ask_page(settings, pipeline, status, options_box, collection)
 
-    pages = [st.Page(ask_view, title="Ask", icon=":material/forum:", url_path="ask", default=True)]
+    def documents_view() -> None:
+        documents_page(settings, pipeline, collection)
+
+    pages = [
+        st.Page(ask_view, title="Ask", icon=":material/forum:", url_path="ask", default=True),
+        st.Page(
+            documents_view, title="Documents", icon=":material/description:", url_path="documents"
+        ),
+    ]
     if render_practice_page is not None and status.chunks:
         practice = render_practice_page
 

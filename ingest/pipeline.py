@@ -119,13 +119,19 @@ class Ingestor:
             ChunkerConfig(settings.chunk_max_tokens, settings.chunk_overlap_tokens),
         )
 
-    def run(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
-        """Ingest files and folders; one writer at a time per index."""
+    def run(
+        self,
+        paths: Sequence[Path],
+        progress: Progress | None = None,
+        reread: frozenset[str] = frozenset(),
+    ) -> IngestReport:
+        """Ingest files and folders; one writer at a time per index. Sources in ``reread`` are
+        read and chunked again even when their bytes did not change."""
         lock_file = self.settings.index_dir / "ingest.lock"
         lock_file.parent.mkdir(parents=True, exist_ok=True)
         try:
             with FileLock(str(lock_file), timeout=0):
-                return self._run(list(paths), progress or (lambda _msg, _frac: None))
+                return self._run(list(paths), progress or (lambda _msg, _frac: None), reread)
         except Timeout as error:
             raise StudyragError(
                 "another ingest is already running on this index; wait for it to finish"
@@ -152,7 +158,7 @@ class Ingestor:
             return Manifest()
         return manifest
 
-    def _run(self, paths: list[Path], progress: Progress) -> IngestReport:
+    def _run(self, paths: list[Path], progress: Progress, reread: frozenset[str]) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
         self.store.ensure_collection()
@@ -176,7 +182,7 @@ class Ingestor:
                 digest = hashlib.sha256(data).hexdigest()
                 seen.add(file.source)
                 entry = manifest.entries.get(file.source)
-                if entry and entry.sha256 == digest:
+                if entry and entry.sha256 == digest and file.source not in reread:
                     report.unchanged.append(file.source)
                     continue
                 pages = _page_progress(progress, file.source, position, len(files))
@@ -245,6 +251,7 @@ class Ingestor:
                 chunk_ids=new_ids,
                 ingested_at=now,
                 encoding=document.encoding,
+                pages=document.pages,
             )
         for source in deleted:
             self.store.delete_chunks(manifest.entries.pop(source).chunk_ids)

@@ -3,7 +3,7 @@
 Nothing the browser sends is trusted on disk: the name is reduced to a plain file name of safe
 characters, the type must be one a reader takes, and the first bytes must match it (a PDF starts
 with ``%PDF-``; DOCX, PPTX and EPUB are zip files; text formats hold no NUL byte). Stored files
-live in the data folder's ``uploads/`` and are indexed like any other document.
+live in the collection's uploads folder and are indexed like any other document.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from studyrag.index.files import atomic_write_bytes
 from studyrag.ingest.readers import SkipFile, reader_for
 from studyrag.types import StudyragError
 
-UPLOADS_FOLDER = "uploads"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ ()+-]+")
 _ZIP_FORMATS = frozenset({".docx", ".pptx", ".epub"})
 _MAX_NAME = 120
@@ -69,10 +68,10 @@ def check_upload(name: str, data: bytes, max_bytes: int) -> str:
 
 
 class UploadFolder:
-    """The data folder's ``uploads/``: one file per document name."""
+    """A collection's uploads folder: one file per document name."""
 
-    def __init__(self, data_dir: Path) -> None:
-        self.folder = data_dir / UPLOADS_FOLDER
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
 
     def store(self, source: str, data: bytes) -> StoredUpload:
         """Write an upload that passed :func:`check_upload` (atomically; same name replaces)."""

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from studyrag.cli_support import _State, fail, load_settings, with_pipeline
+from studyrag.collections_cli import collections_app
 from studyrag.eval.cli import eval_app
 from studyrag.offline import pin_offline
 from studyrag.quiz.cli import quiz_app
@@ -40,9 +41,17 @@ def main_options(
     qdrant_url: Annotated[
         str | None, typer.Option(help="Qdrant server URL instead of local mode.")
     ] = None,
+    collection: Annotated[
+        str | None,
+        typer.Option(
+            help="Work in this collection (name or id; `studyrag collections list`). "
+            "Default: the corpus folder's."
+        ),
+    ] = None,
 ) -> None:
     pin_offline()
     _State.overrides = {"data_dir": data_dir, "embedding_model": model, "qdrant_url": qdrant_url}
+    _State.collection = collection
 
 
 @app.command()
@@ -258,6 +267,53 @@ def status() -> None:
     with_pipeline(settings, work)
 
 
+@app.command()
+def documents(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON array.")] = False,
+) -> None:
+    """List the collection's documents: pages, chunks, when indexed, where from."""
+    import datetime
+
+    settings = load_settings()
+
+    def work(pipeline: StudyPipeline) -> None:
+        listed = pipeline.documents()
+        if as_json:
+            rows = [
+                {
+                    "source": d.source,
+                    "pages": d.pages,
+                    "chunks": d.chunks,
+                    "indexed_at": d.indexed_at,
+                    "uploaded": d.uploaded,
+                }
+                for d in listed
+            ]
+            typer.echo(json.dumps(rows, indent=2))
+            return
+        for d in listed:
+            when = datetime.datetime.fromtimestamp(d.indexed_at).isoformat(timespec="minutes")
+            pages = f"{d.pages} pages, " if d.pages else ""
+            origin = "uploaded" if d.uploaded else "corpus folder"
+            typer.echo(f"{d.source}: {pages}{d.chunks} chunks, indexed {when} ({origin})")
+        typer.echo(f"{len(listed)} documents")
+
+    with_pipeline(settings, work)
+
+
+@app.command()
+def remove(
+    source: Annotated[str, typer.Argument(help="The document's name (`documents`).")],
+) -> None:
+    """Delete an uploaded document from the collection: file, chunks, BM25 entries."""
+    settings = load_settings()
+
+    def work(pipeline: StudyPipeline) -> None:
+        typer.echo(pipeline.remove_document(source).summary())
+
+    with_pipeline(settings, work)
+
+
 APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
 
 
@@ -304,7 +360,7 @@ def serve(
 
     from streamlit.web import cli as streamlit_cli
 
-    if any(v is not None for v in _State.overrides.values()):
+    if any(v is not None for v in _State.overrides.values()) or _State.collection:
         fail(
             "serve reads STUDYRAG_* variables only (the page reads them too); e.g. "
             "STUDYRAG_DATA_DIR=... studyrag serve"
@@ -350,6 +406,7 @@ def serve(
 
 
 app.add_typer(eval_app, name="eval")
+app.add_typer(collections_app, name="collections")
 app.add_typer(quiz_app, name="quiz", help="Mock interviews graded against the corpus.")
 
 

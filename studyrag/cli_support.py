@@ -22,6 +22,7 @@ T = TypeVar("T")
 
 class _State:
     overrides: dict[str, Any] = {}  # noqa: RUF012 - one CLI invocation, one state
+    collection: str | None = None  # --collection: a name or id from the catalog
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -30,8 +31,8 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def load_settings(**extra: Any) -> Settings:
-    """Settings from STUDYRAG_* variables plus command-line overrides."""
+def load_base_settings(**extra: Any) -> Settings:
+    """Settings from STUDYRAG_* variables plus command-line overrides, before --collection."""
     values = {k: v for k, v in {**_State.overrides, **extra}.items() if v is not None}
     try:
         return Settings(**values)
@@ -40,6 +41,20 @@ def load_settings(**extra: Any) -> Settings:
         where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
         fail(f"invalid setting {where}: {first.get('msg')}")
         raise  # unreachable; keeps type checkers happy
+
+
+def load_settings(**extra: Any) -> Settings:
+    """Settings from STUDYRAG_* variables plus command-line overrides, pointed at the
+    collection ``--collection`` names (default: the corpus folder's)."""
+    settings = load_base_settings(**extra)
+    if _State.collection is None:
+        return settings
+    from studyrag.collections import CollectionCatalog
+
+    with user_errors():
+        catalog = CollectionCatalog(settings)
+        return catalog.settings_for(catalog.get(_State.collection))
+    raise AssertionError("unreachable")
 
 
 @contextmanager

@@ -62,6 +62,18 @@ class IndexStatus:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class DocumentInfo:
+    """One indexed document, for the Documents page and `studyrag documents`."""
+
+    source: str
+    pages: int
+    chunks: int
+    indexed_at: float
+    uploaded: bool  # added from the app (removable there), else read from the corpus folder
+    path: Path
+
+
 def tail_depth(chunks: int) -> int:
     """How far down the fused list the reranker reads: sqrt(chunks) / 4, from 10 to 40."""
     return max(10, min(40, round(math.sqrt(chunks) / 4)))
@@ -110,15 +122,83 @@ class StudyPipeline:
 
     # Ingestion -------------------------------------------------------------------------------
     def ingest(
-        self, paths: Sequence[Path] | None = None, progress: Progress | None = None
+        self,
+        paths: Sequence[Path] | None = None,
+        progress: Progress | None = None,
+        reread: frozenset[str] = frozenset(),
     ) -> IngestReport:
-        """Incrementally ingest ``paths`` (default: the corpus folder)."""
+        """Incrementally ingest ``paths`` (default: the corpus folder and the uploads)."""
         report = Ingestor(self.settings, self.store, self.embedder, self.analyzer).run(
-            list(paths) if paths else [self.settings.corpus_dir], progress
+            list(paths) if paths else self.settings.source_dirs, progress, reread
         )
         self._retriever = None  # the sidecar changed: reload on next query
         self._chunk_count = None
         return report
+
+    def documents(self) -> list[DocumentInfo]:
+        """The indexed documents with their pages, chunks and when they were indexed."""
+        try:
+            manifest = Manifest.load(self.settings.manifest_path)
+        except ValueError as error:
+            raise StudyragError(f"{error}; press Re-index to rebuild it") from None
+        if manifest is None:
+            return []
+        uploads = self.settings.uploads_dir.resolve()
+        return [
+            DocumentInfo(
+                source=entry.source,
+                pages=entry.pages,
+                chunks=len(entry.chunk_ids),
+                indexed_at=entry.ingested_at,
+                uploaded=Path(entry.path).resolve().is_relative_to(uploads),
+                path=Path(entry.path),
+            )
+            for entry in sorted(manifest.entries.values(), key=lambda e: e.source.lower())
+        ]
+
+    def _document(self, source: str) -> DocumentInfo:
+        found = next((d for d in self.documents() if d.source == source), None)
+        if found is None:
+            raise StudyragError(f"{source} is not in this collection's index")
+        return found
+
+    def reindex_document(self, source: str, progress: Progress | None = None) -> IngestReport:
+        """Read, chunk and embed one document again (its file may not have changed)."""
+        document = self._document(source)
+        if not document.path.is_file():
+            raise StudyragError(f"{source}'s file {document.path} is gone; press Re-index")
+        return self.ingest(progress=progress, reread=frozenset({source}))
+
+    def remove_document(self, source: str, progress: Progress | None = None) -> IngestReport:
+        """Delete an uploaded document: its file, its chunks, its BM25 entries and its manifest
+        entry go; if indexing fails the file is put back and the index is as it was."""
+        document = self._document(source)
+        if not document.uploaded:
+            raise StudyragError(
+                f"{source} is read from the corpus folder {self.settings.corpus_dir}; delete the "
+                "file there, then press Re-index"
+            )
+        aside = document.path.with_name(f".removing-{document.path.name}")
+        if document.path.is_file():
+            document.path.replace(aside)  # hidden: the ingest below no longer finds it
+        try:
+            report = self.ingest(progress=progress)
+        except BaseException:
+            if aside.is_file():
+                aside.replace(document.path)
+            raise
+        aside.unlink(missing_ok=True)
+        return report
+
+    def drop(self) -> None:
+        """Delete this collection's index (engine data, sidecar, manifest) and close it."""
+        import shutil
+
+        self.store.drop()
+        self.close()
+        shutil.rmtree(self.settings.index_dir, ignore_errors=True)
+        self._retriever = None
+        self._chunk_count = None
 
     def chunk_count(self) -> int:
         """Chunks in the index (read once, again after each ingest)."""
@@ -139,7 +219,7 @@ class StudyPipeline:
                     f"{len(files)} files at once; add at most {limit} (STUDYRAG_UPLOAD_MAX_FILES)",
                 )
             ]
-        folder = UploadFolder(self.settings.data_dir)
+        folder = UploadFolder(self.settings.uploads_dir)
         uploaded = set(folder.sources())
         indexed = set(self.status().files)
         max_bytes = int(self.settings.max_file_mb * 2**20)

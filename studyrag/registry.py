@@ -49,7 +49,7 @@ class ModelRegistry:
         from studyrag.generate import make_generator
 
         pin_offline()
-        key = (backend, settings.cache_key())
+        key = (backend, settings.cache_key(where=False))
         with self._lock:
             if key not in self._generators:
                 scorer = self.reranker(settings).score

@@ -63,6 +63,9 @@ class GeneratorBackend(StrEnum):
     LOCAL = "local"
 
 
+_LOCATION_FIELDS = {"corpus_dir", "data_dir", "collection", "collection_folder"}
+
+
 class Settings(BaseSettings):
     """Every knob of studyrag. Read once from ``STUDYRAG_*`` variables, then passed down."""
 
@@ -73,6 +76,10 @@ class Settings(BaseSettings):
     # Where things live.
     corpus_dir: Path = Path("corpus")
     data_dir: Path = Path(".studyrag")
+    # A collection made in the app or with `studyrag collections create` keeps its files, uploads
+    # and practice progress here (set by the collection catalog, not by hand); None for the
+    # corpus folder's collection, whose uploads live in data_dir/uploads.
+    collection_folder: Path | None = None
 
     # Index.
     engine: StoreEngine = StoreEngine.EDGE
@@ -213,16 +220,19 @@ class Settings(BaseSettings):
             raise ValueError("chunk_overlap_tokens must be under half of chunk_max_tokens")
         return self
 
-    def cache_key(self) -> str:
+    def cache_key(self, where: bool = True) -> str:
         """A stable key for things built from these settings: every value, secrets as a digest
-        (two API keys never share a client; the key itself never appears)."""
+        (two API keys never share a client; the key itself never appears). ``where=False``
+        leaves out where the documents and index live, for things that do not read them (an
+        answer generator serves every collection)."""
         secrets = [
             value.get_secret_value()
             for value in (self.openai_api_key, self.qdrant_api_key, self.judge_api_key)
             if value is not None
         ]
         digest = hashlib.sha256("\0".join(secrets).encode()).hexdigest()[:16]
-        return f"{self.model_dump_json()}:{digest}"
+        values = self.model_dump_json(exclude=None if where else _LOCATION_FIELDS)
+        return f"{values}:{digest}"
 
     def per_model(self, stem: str) -> float:
         """A threshold calibrated per embedding model (score ranges differ): the field
@@ -257,8 +267,33 @@ class Settings(BaseSettings):
 
     @property
     def quiz_db_path(self) -> Path:
-        """Practice progress (SQLite)."""
-        return self.data_dir / self.quiz_db_name
+        """Practice progress of the active collection (SQLite)."""
+        return (self.collection_folder or self.data_dir) / self.quiz_db_name
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Where files added from the app are stored for the active collection."""
+        if self.collection_folder is not None:
+            return self.collection_folder / "files"
+        return self.data_dir / "uploads"
+
+    @property
+    def source_dirs(self) -> list[Path]:
+        """The folders an ingest re-reads: the corpus folder, then the uploads if any."""
+        dirs = [self.corpus_dir]
+        if self.uploads_dir.is_dir() and self.uploads_dir.resolve() != self.corpus_dir.resolve():
+            dirs.append(self.uploads_dir)
+        return dirs
+
+    @property
+    def conversations_path(self) -> Path:
+        """Saved conversations of every collection (SQLite)."""
+        return self.data_dir / "conversations.sqlite3"
+
+    @property
+    def catalog_path(self) -> Path:
+        """The named collections of this data folder (JSON)."""
+        return self.data_dir / "collections.json"
 
     @property
     def manifest_path(self) -> Path:

@@ -141,8 +141,8 @@ def test_feedback_is_saved_and_exports_as_gold(app: AppTest, app_data: Path) -> 
     assert [c["n"] for c in row["citations"]] == [c.n for c in turn.answer.citations]
     assert any("Saved" in c.value for c in app.caption)
 
-    export = app.sidebar.download_button[0]
-    assert export.label == "Export as gold set" and not export.disabled
+    export = next(b for b in app.sidebar.download_button if b.label == "Export as gold set")
+    assert not export.disabled
     exported = app_data / "exported.jsonl"
     exported.write_text(FeedbackStore(feedback_file, CORPUS).export_gold(), "utf-8")
     gold = load_gold(exported, CORPUS)  # what the button serves loads as a gold set

@@ -7,6 +7,7 @@ file lock beside the shard gives the same clear message as local mode.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -50,6 +51,7 @@ class EdgeStore:
         self.path = settings.edge_path
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = FileLock(str(self.path) + ".lock")
+        self._dropped = False
         try:
             self._lock.acquire(timeout=0)
         except Timeout as error:
@@ -188,11 +190,21 @@ class EdgeStore:
             raise StudyragError("the index is empty; run `studyrag ingest` (or `make run`) first")
         return self._shard
 
+    def drop(self) -> None:
+        """Delete the shard's files (the store stays open, empty)."""
+        if self._shard is not None:
+            self._shard.close()
+            self._shard = None
+        shutil.rmtree(self.path, ignore_errors=True)
+        self._dropped = True
+
     def close(self) -> None:
         if self._shard is not None:
             self._shard.close()
             self._shard = None
         self._lock.release()
+        if self._dropped:
+            Path(self._lock.lock_file).unlink(missing_ok=True)
 
 
 def edge_shard_exists(path: Path) -> bool:

@@ -19,6 +19,7 @@ class ManifestEntry:
     chunk_ids: list[str]
     ingested_at: float
     encoding: str = "utf-8"
+    pages: int = 0  # pages or slides read (0: a format without pages)
 
 
 @dataclass

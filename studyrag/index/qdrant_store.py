@@ -226,5 +226,10 @@ class QdrantStore:
             [(Chunk.from_payload(p.payload or {}), float(p.score)) for p in sparse_hits.points],
         )
 
+    def drop(self) -> None:
+        """Delete the collection from the engine."""
+        if self.exists():
+            self.client.delete_collection(self.name)
+
     def close(self) -> None:
         self.client.close()

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
 
 from studyrag.assistant import Assistant
-from studyrag.generate.base import Answer
+from studyrag.conversations import Turn
 from studyrag.pipeline import StudyPipeline
 from studyrag.settings import GeneratorBackend, Settings
 from studyrag.types import StudyragError
@@ -54,6 +52,16 @@ def get_pipeline(settings: Settings) -> StudyPipeline:
         if key not in _REGISTRY.pipelines:
             _REGISTRY.pipelines[key] = StudyPipeline(settings)
         return _REGISTRY.pipelines[key]
+
+
+def forget_pipeline(settings: Settings) -> None:
+    """Drop the registry's pipeline for these settings (its collection was deleted)."""
+    key = settings_key(settings)
+    with _REGISTRY.guard:
+        _REGISTRY.pipelines.pop(key, None)
+        for warm_key in [k for k in _REGISTRY.warm if k.startswith(f"{key}:")]:
+            _REGISTRY.warm.pop(warm_key)
+    clear_assistants()
 
 
 def index_lock(settings: Settings) -> threading.RLock:
@@ -125,22 +133,15 @@ def holding(lock: threading.RLock, waiting: str) -> Iterator[None]:
         lock.release()
 
 
-@dataclass
-class Turn:
-    """One question and what came back: an answer, or an error the user can act on."""
-
-    question: str
-    answer: Answer | None = None
-    error: str | None = None
-    backend: str = ""
-    seconds: float = 0.0
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    asked_at: float = field(default_factory=time.time)
-
-
 def turns() -> list[Turn]:
     """This session's conversation."""
     return st.session_state.setdefault("turns", [])
+
+
+def open_conversation(conversation_id: str | None, restored: list[Turn]) -> None:
+    """Show a saved conversation (or a new, empty one with ``None``)."""
+    st.session_state["turns"] = restored
+    st.session_state["conversation_id"] = conversation_id
 
 
 def find_turn(turn_id: str) -> Turn | None:

@@ -61,7 +61,7 @@ def test_good_uploads_pass_under_their_safe_name() -> None:
 
 
 def test_the_folder_stores_once_and_never_outside_itself(tmp_path: Path) -> None:
-    folder = UploadFolder(tmp_path)
+    folder = UploadFolder(tmp_path / "uploads")
     first = folder.store("notes.md", b"# Notes\n")
     assert first.path == tmp_path / "uploads" / "notes.md" and not first.unchanged
     assert folder.store("notes.md", b"# Notes\n").unchanged
