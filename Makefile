@@ -49,12 +49,14 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: setup ingest
+bench: setup ingest chromium
 	$(BIN)/python bench/bench_retrieval.py
 	$(BIN)/python bench/bench_answer.py --data-dir .studyrag
 	$(BIN)/python bench/bench_startup.py --data-dir .studyrag
 	$(BIN)/python bench/bench_practice.py
 	$(BIN)/python bench/bench_reading.py
+	$(BIN)/python bench/bench_embed.py
+	$(BIN)/python bench/bench_library.py --data-dir .studyrag
 	$(BIN)/studyrag eval suite --ingest
 
 # Opt-in, ~12 min: the retrieval defaults and the rerank budget chosen across every gold set

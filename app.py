@@ -659,9 +659,17 @@ def _queue_example(question: str) -> None:
     st.session_state["pending_question"] = question
 
 
-def render_welcome() -> None:
+def render_welcome(collection: Collection) -> None:
     """The empty chat: what this is, and a few questions to start with."""
     with st.chat_message("assistant"):
+        if not collection.home:
+            st.markdown(
+                f"Ask anything about the documents in **{escape_markdown(collection.name)}**. "
+                "Every answer quotes them and cites them **[n]** with the file, page and "
+                "section; open a source to see the passage in its document. Questions they "
+                "don't cover get an honest *not in the documents*."
+            )
+            return
         st.markdown(
             "Ask anything about the LLM interview notes. Every answer quotes the notes and "
             "cites them **[n]**; open a source to see the passage in its document. "
@@ -699,7 +707,7 @@ def ask_page(
     typed = st.chat_input("Ask a study question…", key="question", submit_mode="stop")
     question = typed or st.session_state.pop("pending_question", None)
     if not state.turns() and not question:
-        render_welcome()
+        render_welcome(collection)
     for turn in state.turns():
         chat.render_turn(settings, turn)
     if question:

