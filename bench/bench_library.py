@@ -29,7 +29,6 @@ sys.path.insert(0, str(REPO))
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from studyrag.assistant import Assistant  # noqa: E402
 from studyrag.conversations import ConversationStore, Turn  # noqa: E402
@@ -45,6 +44,7 @@ from tests.browser.driver import (  # noqa: E402
     open_expander,
     serving,
     visible,
+    waiting,
 )
 
 PDF_QUESTION = "How do I put a label on the x axis of my plot?"
@@ -70,7 +70,7 @@ def page_and_answer(url: str, work: Path, run: int) -> tuple[float, float, int]:
     """A fresh browser: seconds to a usable chat, seconds to a cited answer, conversations
     listed in the sidebar."""
     with chromium(work / f"profile-{run}", work / "downloads") as browser:
-        wait = WebDriverWait(browser, SERVER_START_TIMEOUT_S, poll_frequency=0.05)
+        wait = waiting(browser, SERVER_START_TIMEOUT_S, 0.05)
         begin = time.perf_counter()
         browser.get(url)
         wait.until(
@@ -86,24 +86,24 @@ def upload_to_answer(url: str, work: Path, pdf: Path, run: int) -> tuple[float, 
     """A new collection, the PDF dropped on it: seconds to "added", then to a cited answer, and
     the ingest's own time (its summary line)."""
     with chromium(work / f"upload-profile-{run}", work / "downloads") as browser:
-        wait = WebDriverWait(browser, SERVER_START_TIMEOUT_S, poll_frequency=0.1)
+        wait = waiting(browser, SERVER_START_TIMEOUT_S, 0.1)
         browser.get(url)
         wait.until(lambda d: visible(d, '[data-testid="stChatInputTextArea"]'))
-        open_expander(wait, "Collections")
+        open_expander(browser, "Collections")
         name = wait.until(lambda d: visible(d, 'input[aria-label="New collection"]'))
         name.send_keys(f"Bench upload {run}")
         name.send_keys(Keys.TAB)
         wait.until(idle)
         button(wait, "Create").click()
         wait.until(lambda d: visible(d, '[data-testid="stAlert"]', "This collection is empty"))
-        open_expander(wait, "Add documents")
+        open_expander(browser, "Add documents")
         wait.until(lambda d: d.find_element(By.CSS_SELECTOR, 'input[type="file"]')).send_keys(
             str(pdf)
         )
         add = button(wait, "Add to the index")
         begin = time.perf_counter()
         add.click()
-        WebDriverWait(browser, 600, poll_frequency=0.1).until(
+        waiting(browser, 600, 0.1).until(
             lambda d: visible(d, '[data-testid="stAlert"]', f"added {pdf.name}")
         )
         indexed = time.perf_counter() - begin
@@ -145,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         (f"{args.pdf.name}: to 'added', plus Enter to cited answer", [u[1] for u in uploads]),
         (f"{args.pdf.name}: the ingest itself (its summary line)", [u[2] for u in uploads]),
     ]
-    for label, values in rows:
+    for label, values in [(label, values) for label, values in rows if values]:
         shown = ", ".join(f"{v:.2f}" for v in values)
         print(f"| {label} | {statistics.median(values):.2f} s | {shown} |")
     print(f"\nsidebar buttons with {args.conversations} saved conversations: {visits[0][2]}")

@@ -397,6 +397,10 @@ def serve(
             str(port),
             "--browser.gatherUsageStats",
             "false",
+            # No source watcher: a served app does not reload on edits, and polling every module
+            # file competes with indexing for the CPU.
+            "--server.fileWatcherType",
+            "none",
             # The drop zone states (and enforces) studyrag's own file limit, in whole MB.
             "--server.maxUploadSize",
             str(max(1, math.ceil(settings.max_file_mb))),

@@ -12,9 +12,14 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.common.exceptions import (
+    StaleElementReferenceException,
+    TimeoutException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -132,6 +137,13 @@ def chromium(profile: Path, downloads: Path) -> Iterator[webdriver.Chrome]:
         driver.quit()
 
 
+def waiting(browser: webdriver.Chrome, timeout: float, poll: float = 0.1) -> WebDriverWait[Any]:
+    """A wait that polls through re-renders (an element replaced while it was read)."""
+    return WebDriverWait(
+        browser, timeout, poll_frequency=poll, ignored_exceptions=[StaleElementReferenceException]
+    )
+
+
 def visible(driver: webdriver.Chrome, css: str, text: str = "") -> WebElement | None:
     """The first displayed element matching ``css`` whose text contains ``text``."""
     for element in driver.find_elements(By.CSS_SELECTOR, css):
@@ -148,9 +160,44 @@ def idle(driver: webdriver.Chrome) -> bool:
     return not driver.find_elements(By.CSS_SELECTOR, '[data-testid="stStatusWidget"]')
 
 
-def open_expander(wait: WebDriverWait[webdriver.Chrome], label: str) -> None:
-    opener = wait.until(lambda d: visible(d, '[data-testid="stExpander"] summary', label))
-    opener.click()
+def _expander(driver: webdriver.Chrome, label: str) -> WebElement | None:
+    for element in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stExpander"]'):
+        summary = element.find_elements(By.TAG_NAME, "summary")
+        if summary and summary[0].is_displayed() and label in summary[0].text:
+            return element
+    return None
+
+
+def _expander_open(driver: webdriver.Chrome, label: str) -> bool | None:
+    """True/False: the expander's content is shown or not; None: not on the page (yet)."""
+    try:
+        element = _expander(driver, label)
+        if element is None:
+            return None
+        details = element.find_elements(By.CSS_SELECTOR, '[data-testid="stExpanderDetails"]')
+        return bool(details) and details[0].is_displayed()
+    except WebDriverException:
+        return None
+
+
+def open_expander(browser: webdriver.Chrome, label: str) -> None:
+    """Open the expander labelled ``label`` once the page has settled (a click during a rerun
+    can be undone by it, so it is clicked again until its content shows)."""
+    wait = waiting(browser, SERVER_START_TIMEOUT_S)
+    wait.until(idle)
+    wait.until(lambda d: _expander_open(d, label) is not None)
+    for _attempt in range(5):
+        if _expander_open(browser, label):
+            return
+        element = _expander(browser, label)
+        if element is not None:
+            element.find_element(By.TAG_NAME, "summary").click()
+        try:
+            waiting(browser, 5).until(lambda d: _expander_open(d, label))
+            return
+        except TimeoutException:
+            continue
+    raise AssertionError(f"the {label!r} expander does not open")
 
 
 def button(wait: WebDriverWait[webdriver.Chrome], text: str) -> WebElement:
@@ -171,16 +218,17 @@ def ask(browser: webdriver.Chrome, question: str, expect: str) -> WebElement:
 def ask_timed(browser: webdriver.Chrome, question: str, expect: str) -> tuple[WebElement, float]:
     """Type a question; wait for an assistant message containing ``expect`` and for the page to
     settle. Returns the message and the seconds from Enter to the message showing ``expect``."""
-    wait = WebDriverWait(browser, SERVER_START_TIMEOUT_S, poll_frequency=0.1)
+    wait = waiting(browser, SERVER_START_TIMEOUT_S, 0.1)
 
     def asked_at(d: webdriver.Chrome) -> tuple[list[WebElement], list[int]]:
         messages = d.find_elements(By.CSS_SELECTOR, '[data-testid="stChatMessage"]')
         return messages, [i for i, m in enumerate(messages) if m.text.strip().endswith(question)]
 
-    box = wait.until(lambda d: visible(d, '[data-testid="stChatInputTextArea"]'))
+    wait.until(lambda d: visible(d, '[data-testid="stChatInputTextArea"]'))
     wait.until(idle)
     time.sleep(0.5)  # the page's earlier messages finish painting
     earlier = len(asked_at(browser)[1])
+    box = wait.until(lambda d: visible(d, '[data-testid="stChatInputTextArea"]'))
     box.send_keys(question)
     box.send_keys(Keys.ENTER)
     sent = time.perf_counter()
@@ -198,9 +246,7 @@ def ask_timed(browser: webdriver.Chrome, question: str, expect: str) -> tuple[We
         return reply if idle(d) else None
 
     try:
-        message: WebElement = WebDriverWait(browser, ANSWER_TIMEOUT_S, poll_frequency=0.05).until(
-            answered
-        )
+        message: WebElement = waiting(browser, ANSWER_TIMEOUT_S, 0.05).until(answered)
     except TimeoutException:
         ARTIFACTS.mkdir(exist_ok=True)
         browser.save_screenshot(str(ARTIFACTS / "browser-no-answer.png"))

@@ -19,7 +19,6 @@ from selenium import webdriver
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser.driver import (
     ANSWER_TIMEOUT_S,
@@ -33,6 +32,7 @@ from tests.browser.driver import (
     open_expander,
     serving,
     visible,
+    waiting,
 )
 from tests.conftest import REPO
 
@@ -58,7 +58,7 @@ def test_a_question_in_a_real_browser_gets_a_cited_answer(
     url, started = app_server
     healthy = time.monotonic()
     browser.get(url)
-    wait = WebDriverWait(browser, SERVER_START_TIMEOUT_S, poll_frequency=0.1)
+    wait = waiting(browser, SERVER_START_TIMEOUT_S, 0.1)
     box = wait.until(
         lambda d: (
             (el := visible(d, '[data-testid="stChatInputTextArea"]')) and el.is_enabled() and el
@@ -69,7 +69,7 @@ def test_a_question_in_a_real_browser_gets_a_cited_answer(
     box.send_keys(QUESTION)
     box.send_keys(Keys.ENTER)
     asked = time.monotonic()
-    answer_wait = WebDriverWait(browser, ANSWER_TIMEOUT_S, poll_frequency=0.05)
+    answer_wait = waiting(browser, ANSWER_TIMEOUT_S, 0.05)
     citation = answer_wait.until(lambda d: visible(d, '[data-testid="stExpander"]', "[1]"))
     answered = time.monotonic()
     assert re.search(r"^\[1\] \S+\.(txt|md) · ", citation.text, re.MULTILINE), citation.text
@@ -108,7 +108,7 @@ def test_practice_in_a_real_browser_grades_and_schedules(
 ) -> None:
     url, _started = app_server
     browser.get(f"{url}/practice")
-    wait = WebDriverWait(browser, SERVER_START_TIMEOUT_S, poll_frequency=0.1)
+    wait = waiting(browser, SERVER_START_TIMEOUT_S, 0.1)
     box = wait.until(lambda d: visible(d, '[data-testid="stTextArea"] textarea'))
     box.send_keys(
         "It stores the keys and values of earlier tokens so they are not recomputed; "
@@ -118,7 +118,7 @@ def test_practice_in_a_real_browser_grades_and_schedules(
     wait.until(idle)  # so the rerun it causes cannot swallow the click on "Grade my answer"
     grade = wait.until(lambda d: visible(d, '[data-testid="stButton"] button', "Grade my answer"))
     grade.click()
-    score = WebDriverWait(browser, ANSWER_TIMEOUT_S, poll_frequency=0.1).until(
+    score = waiting(browser, ANSWER_TIMEOUT_S, 0.1).until(
         lambda d: visible(d, '[data-testid="stMetric"]', "Score")
     )
     assert re.search(r"\d+/100", score.text), score.text
@@ -139,9 +139,9 @@ def test_uploading_a_pdf_and_a_web_page_makes_them_answerable(
     the Documents page and see it gone from the answers."""
     url, _started = app_server
     browser.get(url)
-    wait = WebDriverWait(browser, SERVER_START_TIMEOUT_S, poll_frequency=0.1)
+    wait = waiting(browser, SERVER_START_TIMEOUT_S, 0.1)
     wait.until(lambda d: visible(d, '[data-testid="stChatInputTextArea"]'))
-    open_expander(wait, "Collections")
+    open_expander(browser, "Collections")
     name = wait.until(lambda d: visible(d, 'input[aria-label="New collection"]'))
     name.send_keys("R course")
     name.send_keys(Keys.TAB)
@@ -149,7 +149,7 @@ def test_uploading_a_pdf_and_a_web_page_makes_them_answerable(
     button(wait, "Create").click()
     wait.until(lambda d: visible(d, '[data-testid="stAlert"]', "This collection is empty"))
 
-    open_expander(wait, "Add documents")
+    open_expander(browser, "Add documents")
     page = tmp_path / "zebra.html"
     page.write_text(
         "<html><body><h1>Zebra lemma</h1><p>The zebra lemma says stripes commute.</p></body></html>"
@@ -158,7 +158,7 @@ def test_uploading_a_pdf_and_a_web_page_makes_them_answerable(
     drop = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, 'input[type="file"]'))
     drop.send_keys(f"{pdf}\n{page}")
     button(wait, "Add to the index").click()
-    upload_wait = WebDriverWait(browser, 300, poll_frequency=0.1)
+    upload_wait = waiting(browser, 300, 0.1)
     progress = upload_wait.until(lambda d: visible(d, '[data-testid="stProgress"]'))
     assert progress is not None
     upload_wait.until(lambda d: visible(d, '[data-testid="stAlert"]', "added R-intro.pdf"))
@@ -197,7 +197,7 @@ def test_a_conversation_survives_a_restart_and_exports_as_markdown(
 ) -> None:
     """Ask, stop the server, start it again: the conversation is in the sidebar, reopens with
     its answers, takes a follow-up in its context, and exports as Markdown with citations."""
-    wait = WebDriverWait(browser, SERVER_START_TIMEOUT_S, poll_frequency=0.1)
+    wait = waiting(browser, SERVER_START_TIMEOUT_S, 0.1)
     with serving(index_copy, tmp_path / "first.log") as (url, _started):
         browser.get(url)
         ask(browser, "What is LoRA?", "[1]")
@@ -207,14 +207,15 @@ def test_a_conversation_survives_a_restart_and_exports_as_markdown(
         button(wait, "What is LoRA?").click()
         wait.until(lambda d: visible(d, '[data-testid="stChatMessage"]', "What is LoRA?"))
         wait.until(idle)
-        follow_up = ask(browser, "How much memory does it save?", "Searched for")
-        assert "lora" in follow_up.text.lower(), follow_up.text  # read with the conversation
+        follow_up = ask(browser, "How much memory does it save?", "Why these passages")
+        searched = re.search(r"Searched for: (.+)", follow_up.text)
+        assert searched and "lora" in searched.group(1).lower(), follow_up.text  # in context
         ARTIFACTS.mkdir(exist_ok=True)
         browser.save_screenshot(str(ARTIFACTS / "browser-conversation.png"))
-        open_expander(wait, "This conversation")
+        open_expander(browser, "This conversation")
         button(wait, "Export as Markdown").click()
         downloads = tmp_path / "downloads"
-        exported = WebDriverWait(browser, 30, poll_frequency=0.2).until(
+        exported = waiting(browser, 30, 0.2).until(
             lambda _d: next(iter(downloads.glob("*.md")), None)
         )
         text = exported.read_text(encoding="utf-8")
