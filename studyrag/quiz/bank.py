@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from studyrag.index.manifest import Manifest
 from studyrag.ingest.chunker import Block, DocumentShape, Line, StructureChunker
 from studyrag.ingest.cleaner import AlignedText, clean_text
-from studyrag.ingest.loaders import SkipFile, discover, load_document
+from studyrag.ingest.loaders import SkipFile, SourceFile, discover, load_document
 from studyrag.ingest.readers.text import text_document
 from studyrag.quiz.keypoints import KeyPoint, extract_key_points
+from studyrag.settings import Settings
 from studyrag.types import Citation, StudyragError, heading_line
 from studyrag.units import BULLET, DIFFICULTY_LINE
 
@@ -353,6 +355,14 @@ class QuestionBank:
     def from_corpus(cls, corpus_dir: Path, max_bytes: int = 20 * 2**20) -> QuestionBank:
         """Build from every readable file under ``corpus_dir`` (unreadable ones are skipped)."""
         files, _refused, _roots = discover([corpus_dir])
+        bank = cls.from_files(files, max_bytes)
+        if not bank._texts:
+            raise StudyragError(f"no readable documents in {corpus_dir}")
+        return bank
+
+    @classmethod
+    def from_files(cls, files: Sequence[SourceFile], max_bytes: int = 20 * 2**20) -> QuestionBank:
+        """Build from these files under their source names (unreadable ones are skipped)."""
         texts: dict[str, AlignedText] = {}
         for file in files:
             try:
@@ -362,8 +372,6 @@ class QuestionBank:
             # Question banks are text; questions from any document come from the generator.
             if document.aligned is not None:
                 texts[file.source] = document.aligned
-        if not texts:
-            raise StudyragError(f"no readable documents in {corpus_dir}")
         return cls.from_aligned(texts)
 
     def __len__(self) -> int:
@@ -448,3 +456,30 @@ def load_bank(corpus_dir: Path, max_bytes: int = 20 * 2**20) -> QuestionBank:
         _CACHE.clear()
         _CACHE[key] = QuestionBank.from_corpus(root, max_bytes)
     return _CACHE[key]
+
+
+_INDEXED: dict[tuple[str, tuple[tuple[str, str], ...]], QuestionBank] = {}
+
+
+def indexed_bank(settings: Settings) -> QuestionBank:
+    """The bank of the documents the active collection has indexed, read from the files the
+    manifest names; rebuilt when an ingest adds, changes or removes one (so a deleted document
+    takes its questions with it, and a question whose text did not change keeps its id)."""
+    try:
+        manifest = Manifest.load(settings.manifest_path)
+    except ValueError as error:
+        raise StudyragError(f"{error}; run `studyrag ingest` to rebuild it") from None
+    if manifest is None or not manifest.entries:
+        raise StudyragError(
+            "nothing is indexed in this collection yet; run `studyrag ingest` (or add documents "
+            "in the app) first"
+        )
+    stamp = tuple(sorted((e.source, e.sha256) for e in manifest.entries.values()))
+    key = (str(settings.manifest_path.resolve()), stamp)
+    if key not in _INDEXED:
+        files = [SourceFile(Path(e.path), e.source) for e in manifest.entries.values()]
+        _INDEXED.clear()
+        _INDEXED[key] = QuestionBank.from_files(
+            [f for f in files if f.path.is_file()], settings.max_file_bytes
+        )
+    return _INDEXED[key]

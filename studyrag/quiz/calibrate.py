@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from studyrag.quiz.bank import Question, QuestionBank, load_bank
+from studyrag.quiz.bank import Question, QuestionBank, indexed_bank
 from studyrag.quiz.grader import Cutoffs, Grader, Match
 from studyrag.settings import Settings
 
@@ -139,7 +139,7 @@ def run(settings: Settings, limit: int | None = None) -> None:
     """Print the current cutoffs' confusion on the bank, then the best cutoffs found."""
     from studyrag.registry import process_models
 
-    bank: QuestionBank = load_bank(settings.corpus_dir, settings.max_file_bytes)
+    bank: QuestionBank = indexed_bank(settings)
     grader = Grader(bank, process_models().embedder(settings), settings)
     cases = collect(grader, limit)
     current = grader.cutoffs

@@ -44,10 +44,10 @@ def _settings() -> Settings:
 
 
 def _bank(settings: Settings) -> QuestionBank:
-    from studyrag.quiz.bank import load_bank
+    from studyrag.quiz.bank import indexed_bank
 
     with user_errors():
-        return load_bank(settings.corpus_dir, settings.max_file_bytes)
+        return indexed_bank(settings)
     raise AssertionError("unreachable")
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from studyrag.quiz.bank import DIFFICULTIES, Question, QuestionBank, load_bank
+from studyrag.quiz.bank import DIFFICULTIES, Question, QuestionBank, indexed_bank
 from studyrag.quiz.grader import Grader
 from studyrag.quiz.progress import ProgressStore
 from studyrag.types import StudyragError
@@ -181,7 +181,7 @@ def render_practice_page(pipeline: StudyPipeline, settings: Settings) -> None:
     """Mock-interview practice over the corpus question bank."""
     st.header("Practice")
     try:
-        bank = load_bank(settings.corpus_dir, settings.max_file_bytes)
+        bank = indexed_bank(settings)
         store = ProgressStore.for_settings(settings)
     except StudyragError as error:
         st.error(str(error))

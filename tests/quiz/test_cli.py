@@ -23,10 +23,10 @@ PARTIAL = (
 
 
 @pytest.fixture
-def invoke(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+def invoke(monkeypatch: pytest.MonkeyPatch, index_copy: Path):
     """Run a quiz command with its own data folder (no options left over from other tests)."""
     monkeypatch.setattr(main_cli._State, "overrides", {})
-    env = {"STUDYRAG_DATA_DIR": str(tmp_path / "data"), "STUDYRAG_CORPUS_DIR": str(CORPUS)}
+    env = {"STUDYRAG_DATA_DIR": str(index_copy), "STUDYRAG_CORPUS_DIR": str(CORPUS)}
 
     def run(*args: str, stdin: str | None = None):
         return runner.invoke(quiz_app, list(args), env=env, input=stdin)

@@ -6,8 +6,10 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from studyrag.pipeline import StudyPipeline
 from studyrag.quiz.bank import load_bank
 from studyrag.quiz.progress import ProgressStore
+from studyrag.settings import Settings
 from studyrag.ui.markdown import escape_markdown
 from tests.conftest import CORPUS, make_settings
 
@@ -18,8 +20,14 @@ def _page(pipeline, settings) -> None:
     render_practice_page(pipeline, settings)
 
 
-def test_practice_page_grades_an_answer_and_charts_progress(pipeline, tmp_path: Path) -> None:
-    settings = make_settings(tmp_path / "data")
+def test_practice_page_grades_an_answer_and_charts_progress(index_copy: Path) -> None:
+    # Its own copy of the index: the bank is what this collection indexed, progress is its own.
+    settings = make_settings(index_copy)
+    with StudyPipeline(settings) as pipeline:
+        _grade_and_chart(pipeline, settings)
+
+
+def _grade_and_chart(pipeline: StudyPipeline, settings: Settings) -> None:
     app = AppTest.from_function(_page, args=(pipeline, settings), default_timeout=180)
     app.run()
     assert not app.exception, app.exception
@@ -57,10 +65,21 @@ def test_practice_page_grades_an_answer_and_charts_progress(pipeline, tmp_path: 
         assert [(a.question_id, a.score) for a in store.attempts()] == [(question_id, 100)]
 
 
-def test_practice_page_says_when_no_question_is_weak(pipeline, tmp_path: Path) -> None:
+def test_practice_page_says_when_no_question_is_weak(index_copy: Path) -> None:
+    settings = make_settings(index_copy)
+    with StudyPipeline(settings) as pipeline:
+        app = AppTest.from_function(_page, args=(pipeline, settings), default_timeout=120)
+        app.run()
+        app.checkbox(key="quiz_weak").check().run()
+    assert not app.exception, app.exception
+    assert any("No question matches" in i.value for i in app.info)
+
+
+def test_practice_page_says_when_nothing_is_indexed(pipeline, tmp_path: Path) -> None:
+    """Another data folder with nothing indexed: one clear line, not corpus/'s questions
+    graded against an index that does not hold them."""
     settings = make_settings(tmp_path / "data")
     app = AppTest.from_function(_page, args=(pipeline, settings), default_timeout=120)
     app.run()
-    app.checkbox(key="quiz_weak").check().run()
     assert not app.exception, app.exception
-    assert any("No question matches" in i.value for i in app.info)
+    assert any("nothing is indexed in this collection yet" in e.value for e in app.error)
