@@ -54,6 +54,7 @@ bench: setup ingest chromium
 	$(BIN)/python bench/bench_answer.py --data-dir .studyrag
 	$(BIN)/python bench/bench_startup.py --data-dir .studyrag
 	$(BIN)/python bench/bench_practice.py
+	$(BIN)/python bench/bench_bank.py
 	$(BIN)/python bench/bench_reading.py
 	$(BIN)/python bench/bench_embed.py
 	$(BIN)/python bench/bench_library.py --data-dir .studyrag
