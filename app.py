@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import streamlit as st
 from pydantic import ValidationError
@@ -22,7 +22,7 @@ from studyrag.collections import Collection, CollectionCatalog
 from studyrag.conversations import ConversationStore, Turn, to_markdown
 from studyrag.generate.base import Answer
 from studyrag.ingest.loaders import discover
-from studyrag.ingest.pipeline import IngestReport
+from studyrag.ingest.pipeline import IngestReport, Progress
 from studyrag.ingest.readers import supported_suffixes
 from studyrag.offline import pin_offline
 from studyrag.pipeline import IndexStatus, StudyPipeline, clean_query
@@ -45,6 +45,7 @@ except ImportError:
 render_practice_page: PracticePage | None = _practice
 
 log = logging.getLogger("studyrag.app")
+T = TypeVar("T")
 
 EXAMPLES = (
     "How does RoPE inject position information into attention?",
@@ -128,25 +129,37 @@ def corpus_files(settings: Settings) -> list[str]:
     return [f.source for f in files if f.path.suffix.lower() in supported_suffixes()]
 
 
-def run_ingest(settings: Settings, pipeline: StudyPipeline) -> IngestReport | None:
-    """Incremental ingest in this process, through the cached pipeline, with a progress bar."""
-    bar = st.progress(0.0, text="Reading the corpus…")
+def change_index(
+    settings: Settings, pipeline: StudyPipeline, text: str, work: Callable[[Progress], T]
+) -> T:
+    """Run ``work`` (an ingest, an upload, a deletion) with a progress bar while holding the
+    index lock; then reload the BM25 sidecar now, not on the next question, and forget the
+    assistants built on the old index. Errors go to the caller."""
+    bar = st.progress(0.0, text=text)
 
     def progress(message: str, fraction: float) -> None:
         bar.progress(min(max(fraction, 0.0), 1.0), text=message)
 
     try:
         with state.holding(state.index_lock(settings), "Waiting for answers in progress…"):
-            report = pipeline.ingest(progress=progress)
+            result = work(progress)
             if pipeline.store.count():
-                pipeline.warm_up()  # reload the BM25 sidecar now, not on the next question
+                pipeline.warm_up()
+        return result
+    finally:
+        bar.empty()
+        state.clear_assistants()
+
+
+def run_ingest(settings: Settings, pipeline: StudyPipeline) -> IngestReport | None:
+    """Incremental ingest in this process, through the cached pipeline, with a progress bar."""
+    try:
+        return change_index(
+            settings, pipeline, "Reading the corpus…", lambda p: pipeline.ingest(progress=p)
+        )
     except StudyragError as error:
         st.error(str(error), icon=":material/error:")
         return None
-    finally:
-        bar.empty()
-    state.clear_assistants()
-    return report
 
 
 def ensure_index(settings: Settings, pipeline: StudyPipeline) -> IndexStatus:
@@ -458,22 +471,13 @@ def render_upload_panel(settings: Settings, pipeline: StudyPipeline) -> None:
             key=f"uploads_{generation}",
         )
         if files and st.button("Add to the index", key="add_uploads", icon=":material/add:"):
-            bar = st.progress(0.0, text="Reading…")
-
-            def progress(message: str, fraction: float) -> None:
-                bar.progress(min(max(fraction, 0.0), 1.0), text=message)
-
             sent = [(f.name, f.getvalue()) for f in files]
             try:
-                with state.holding(state.index_lock(settings), "Waiting for answers in progress…"):
-                    lines = pipeline.add_uploads(sent, progress)
-                    if pipeline.store.count():
-                        pipeline.warm_up()
+                lines = change_index(
+                    settings, pipeline, "Reading…", lambda p: pipeline.add_uploads(sent, p)
+                )
             except StudyragError as error:
                 lines = [(False, str(error))]
-            finally:
-                bar.empty()
-            state.clear_assistants()
             st.session_state["upload_lines"] = lines
             st.session_state["upload_generation"] = generation + 1  # an empty drop zone
             st.rerun()
@@ -759,27 +763,14 @@ def documents_page(settings: Settings, pipeline: StudyPipeline, collection: Coll
         else "Read from the corpus folder: delete the file there, then press Re-index.",
     )
     if reindex or delete:
-        bar = st.progress(0.0, text="Working…")
-
-        def progress(message: str, fraction: float) -> None:
-            bar.progress(min(max(fraction, 0.0), 1.0), text=message)
-
+        work = pipeline.remove_document if delete else pipeline.reindex_document
         try:
-            with state.holding(state.index_lock(settings), "Waiting for answers in progress…"):
-                if delete:
-                    report = pipeline.remove_document(chosen, progress)
-                else:
-                    report = pipeline.reindex_document(chosen, progress)
-                if pipeline.store.count():
-                    pipeline.warm_up()
+            report = change_index(settings, pipeline, "Working…", lambda p: work(chosen, p))
         except StudyragError as error:
             state.flash(str(error), "error")
         else:
             done = "Deleted" if delete else "Re-indexed"
             state.flash(f"{done} {chosen}: {report.summary()}")
-        finally:
-            bar.empty()
-        state.clear_assistants()
         st.rerun()
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 EXPORT_VERSION = "2"
 
 
-def export_path(model_dir: Path, cache_dir: Path, name: str, kind: str = "int8") -> Path:
+def export_path(model_dir: Path, cache_dir: Path, name: str, kind: str) -> Path:
     """Where the ``kind`` ("fp32" or "int8") ONNX export of ``model_dir`` lives (named by the
     weights it came from)."""
     weights = model_dir / "model.safetensors"
@@ -28,11 +28,6 @@ def export_path(model_dir: Path, cache_dir: Path, name: str, kind: str = "int8")
         + (model_dir / "config.json").read_bytes()
     ).hexdigest()[:12]
     return cache_dir / f"{name}-{kind}-{key}.onnx"
-
-
-def int8_model_path(model_dir: Path, cache_dir: Path, name: str) -> Path:
-    """Where the INT8 export of ``model_dir`` lives."""
-    return export_path(model_dir, cache_dir, name, "int8")
 
 
 def ensure_fp32_model(model_dir: Path, cache_dir: Path, name: str) -> Path:
@@ -53,7 +48,7 @@ def ensure_fp32_model(model_dir: Path, cache_dir: Path, name: str) -> Path:
 
 def ensure_int8_model(model_dir: Path, cache_dir: Path, name: str) -> Path:
     """The INT8 export, quantized from the fp32 one on first use and written atomically."""
-    target = int8_model_path(model_dir, cache_dir, name)
+    target = export_path(model_dir, cache_dir, name, "int8")
     if target.exists():
         return target
     fp32 = ensure_fp32_model(model_dir, cache_dir, name)

@@ -2,7 +2,8 @@
 
 Questions and other short calls run through a numpy forward pass of the weights, so answering
 never imports torch. Batches run through an fp32 ONNX export of the same weights (the same
-vectors, 1.7x the chunks/s of sentence-transformers here; BENCHMARKS.md, "Upload to answer"), or,
+vectors, 1.8x the chunks/s of sentence-transformers here; BENCHMARKS.md, "Upload, collections
+and saved conversations"), or,
 in a large ingest (``bulk``), through its INT8 quantization, when the pipeline gives a cache
 folder for the exports; sentence-transformers serves them otherwise.
 """

@@ -477,9 +477,8 @@ def indexed_bank(settings: Settings) -> QuestionBank:
     stamp = tuple(sorted((e.source, e.sha256) for e in manifest.entries.values()))
     key = (str(settings.manifest_path.resolve()), stamp)
     if key not in _INDEXED:
+        # A file gone since the last ingest is skipped by from_files (it cannot be read).
         files = [SourceFile(Path(e.path), e.source) for e in manifest.entries.values()]
         _INDEXED.clear()
-        _INDEXED[key] = QuestionBank.from_files(
-            [f for f in files if f.path.is_file()], settings.max_file_bytes
-        )
+        _INDEXED[key] = QuestionBank.from_files(files, settings.max_file_bytes)
     return _INDEXED[key]
