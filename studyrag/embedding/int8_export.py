@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 # Bump when the export recipe changes: old files are then ignored and rebuilt.
@@ -30,20 +31,25 @@ def export_path(model_dir: Path, cache_dir: Path, name: str, kind: str) -> Path:
     return cache_dir / f"{name}-{kind}-{key}.onnx"
 
 
-def ensure_fp32_model(model_dir: Path, cache_dir: Path, name: str) -> Path:
-    """The fp32 ONNX export (the same vectors as the network, faster on onnxruntime), built on
-    first use (a few seconds) and written atomically."""
-    target = export_path(model_dir, cache_dir, name, "fp32")
+def _built(target: Path, build: Callable[[Path], None]) -> Path:
+    """``target``, written by ``build`` on first use into a temporary file, then renamed."""
     if target.exists():
         return target
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(f".{os.getpid()}.tmp")
     try:
-        _export_fp32(model_dir, partial)
+        build(partial)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
     return target
+
+
+def ensure_fp32_model(model_dir: Path, cache_dir: Path, name: str) -> Path:
+    """The fp32 ONNX export (the same vectors as the network, faster on onnxruntime), built on
+    first use (a few seconds) and written atomically."""
+    target = export_path(model_dir, cache_dir, name, "fp32")
+    return _built(target, lambda out: _export_fp32(model_dir, out))
 
 
 def ensure_int8_model(model_dir: Path, cache_dir: Path, name: str) -> Path:
@@ -52,13 +58,7 @@ def ensure_int8_model(model_dir: Path, cache_dir: Path, name: str) -> Path:
     if target.exists():
         return target
     fp32 = ensure_fp32_model(model_dir, cache_dir, name)
-    partial = target.with_suffix(f".{os.getpid()}.tmp")
-    try:
-        _quantize(fp32, partial)
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
-    return target
+    return _built(target, lambda out: _quantize(fp32, out))
 
 
 def _export_fp32(model_dir: Path, out: Path) -> None:
