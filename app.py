@@ -833,10 +833,17 @@ def main() -> None:
         def practice_view() -> None:
             practice(pipeline, settings)
 
-        pages.append(
-            st.Page(practice_view, title="Practice", icon=":material/school:", url_path="practice")
+        practice_page = st.Page(
+            practice_view, title="Practice", icon=":material/school:", url_path="practice"
         )
-    st.navigation(pages, position="top").run()
+        pages.append(practice_page)
+    navigation = st.navigation(pages, position="top")
+    if st.session_state.pop("open_practice", False) and len(pages) == 3:
+        # "Quiz me on this" under a citation. A page switched from the script comes back with
+        # the sidebar's widgets at their defaults: keep this collection chosen through it.
+        st.session_state["switch_collection"] = collection.id
+        st.switch_page(pages[2])
+    navigation.run()
 
 
 main()

@@ -11,10 +11,32 @@ import difflib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 import ftfy
 
 Edit = tuple[int, int, str]  # replace text[start:end] with the string
+
+
+class MappedText(Protocol):
+    """A document's text and the map from its offsets to citation offsets."""
+
+    @property
+    def text(self) -> str: ...
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]: ...
+
+
+@dataclass(frozen=True)
+class PlainText:
+    """Text whose offsets are the citation offsets (every format but plain text and Markdown)."""
+
+    text: str
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        if not 0 <= start <= end <= len(self.text):
+            raise ValueError(f"span {start}:{end} outside text of length {len(self.text)}")
+        return start, end
 
 
 @dataclass(frozen=True)

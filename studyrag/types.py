@@ -27,6 +27,18 @@ def heading_line(heading_path: tuple[str, ...], title: str) -> str:
     return " > ".join(parts)
 
 
+def page_locator(page: int | None, page_unit: str) -> str:
+    """``p. 42``, ``slide 7``, or "" for formats without pages."""
+    if page is None or not page_unit:
+        return ""
+    return f"p. {page}" if page_unit == "page" else f"{page_unit} {page}"
+
+
+def citation_line(source: str, locator: str, heading: str) -> str:
+    """``R-intro.pdf · p. 42 · 6.2 Lists``: the parts a citation has, joined."""
+    return " · ".join(part for part in (source, locator, heading) if part)
+
+
 @dataclass(frozen=True)
 class Chunk:
     """One retrievable passage: a question with its answer, or part of a long one.
@@ -52,14 +64,12 @@ class Chunk:
     @property
     def locator(self) -> str:
         """Where a student finds the passage: "p. 42", "slide 7", or "" without pages."""
-        if self.page is None or not self.page_unit:
-            return ""
-        return f"p. {self.page}" if self.page_unit == "page" else f"{self.page_unit} {self.page}"
+        return page_locator(self.page, self.page_unit)
 
     @property
     def citation_label(self) -> str:
         """``R-intro.pdf · p. 42 · 6.2 Lists``: file, page or slide, section path."""
-        return " · ".join(part for part in (self.source, self.locator, self.heading) if part)
+        return citation_line(self.source, self.locator, self.heading)
 
     @property
     def heading(self) -> str:

@@ -15,6 +15,7 @@ from studyrag.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
+DOCUMENTS = REPO / "eval" / "documents"  # the shared real documents (PDF, HTML, office)
 GOLD = REPO / "eval" / "data" / "study_qa.jsonl"
 OFF_TOPIC = REPO / "eval" / "data" / "off_topic.jsonl"
 

@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import ChatMessage, Expander
 
 from studyrag.eval.gold import load_gold
+from studyrag.quiz.bank import load_bank
 from studyrag.ui.feedback import FeedbackStore
 from tests.conftest import CORPUS, REPO
 
@@ -301,3 +302,27 @@ def test_with_a_password_the_page_shows_nothing_until_it_is_given(
     assert not app.exception and app.chat_input
     assert "password" not in [t.key for t in app.text_input]
     assert ask(app, ON_TOPIC).expander
+
+
+def test_quiz_me_on_this_puts_the_cited_passages_questions_first(app: AppTest) -> None:
+    message = ask(app, ON_TOPIC)
+    next(b for b in message.button if b.label == "[1]").click().run()
+    message = [m for m in app.chat_message if m.name == "assistant"][-1]
+    citation = app.session_state["turns"][-1].answer.citations[0]
+    quiz = next(b for b in message.button if b.label == "Quiz me on this")
+    quiz.click().run()
+    assert not app.exception, app.exception
+    assert app.header and app.header[0].value == "Practice"
+    focus = [i.value for i in app.info if "Quizzing you on" in i.value]
+    assert focus and citation.chunk.source.split(".")[0] in focus[0].replace("\\", "")
+    question_id = app.session_state["quiz_question_id"]
+    bank = load_bank(CORPUS)
+    question = bank.get(question_id)
+    on_passage = bank.about_passage(
+        citation.chunk.source, citation.chunk.start, citation.chunk.end, citation.chunk.heading
+    )
+    assert question.id == on_passage[0].id  # the cited passage's own question comes first
+    app.text_area(key=f"quiz_answer_{question_id}").input(question.answer or question.title)
+    app.button(key="quiz_grade").click().run()
+    assert not app.exception, app.exception
+    assert app.metric[0].value.endswith("/100")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -37,6 +37,25 @@ class BlockKind(StrEnum):
     CAPTION = "caption"
 
 
+class Mark(StrEnum):
+    """How a document marks a term inline (what practice questions blank out)."""
+
+    CODE = "code"  # <code>, <kbd>, a monospace run, `backticks`
+    STRONG = "strong"  # <strong>, <b>, a bold run, **stars**
+    EMPHASIS = "emphasis"  # <em>, <i>, <cite>, an italic run
+    DEFINED = "defined"  # <dfn>, a definition list's term
+    ABBREVIATION = "abbreviation"  # <abbr title="expansion">
+
+
+@dataclass(frozen=True)
+class MarkedTerm:
+    """A term the document marks inline, as it reads in the block's text."""
+
+    mark: Mark
+    text: str
+    expansion: str = ""  # an abbreviation's expansion, when the document gives it
+
+
 class PageUnit(StrEnum):
     """What a document's numbered locations are called in a citation."""
 
@@ -56,6 +75,7 @@ class Block:
     level: int = 0  # a heading's level, 1 = top
     page: int | None = None  # 1-based page or slide where it starts
     rows: tuple[tuple[str, ...], ...] = ()  # a table's cells
+    terms: tuple[MarkedTerm, ...] = ()  # terms marked inline (code, bold, italics, defined)
 
 
 @dataclass
@@ -108,12 +128,52 @@ def monospace_runs(runs: Sequence[object]) -> bool:
     )
 
 
+_CODE_STYLE = re.compile(r"verbatim|code|source|literal", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
 def squash(text: str) -> str:
     """Inline whitespace runs (newlines included) to one space, trimmed."""
     return _SPACES.sub(" ", text.replace("\n", " ")).strip()
+
+
+def run_mark(run: object, style: str = "") -> Mark | None:
+    """How a DOCX or PPTX text run marks its text: a monospace font or code style, bold,
+    italics (None: plain)."""
+    font = run.font  # type: ignore[attr-defined]  # python-docx and python-pptx runs alike
+    if (font.name and MONOSPACE_FONT.search(font.name)) or _CODE_STYLE.search(style):
+        return Mark.CODE
+    if font.bold:
+        return Mark.STRONG
+    if font.italic:
+        return Mark.EMPHASIS
+    return None
+
+
+def run_terms(runs: Iterable[tuple[str, Mark | None]]) -> list[MarkedTerm]:
+    """Marked terms of a paragraph's runs (text, mark): neighbouring runs with the same mark
+    make one term, as a word processor splits a bold phrase into several runs."""
+    terms: list[MarkedTerm] = []
+    current: Mark | None = None
+    parts: list[str] = []
+    for text, mark in [*runs, ("", None)]:
+        if mark is current and mark is not None:
+            parts.append(text)
+            continue
+        if current is not None and (term := squash("".join(parts))):
+            terms.append(MarkedTerm(current, term))
+        current, parts = mark, [text]
+    return terms
+
+
+def _kept_terms(text: str, terms: Sequence[MarkedTerm]) -> tuple[MarkedTerm, ...]:
+    """The terms that read as written in ``text``, each once, in order."""
+    kept: dict[tuple[Mark, str], MarkedTerm] = {}
+    for term in terms:
+        squashed = MarkedTerm(term.mark, squash(term.text), squash(term.expansion))
+        if squashed.text and squashed.text in text:
+            kept.setdefault((squashed.mark, squashed.text), squashed)
+    return tuple(kept.values())
 
 
 class DocumentBuilder:
@@ -133,7 +193,14 @@ class DocumentBuilder:
     def __len__(self) -> int:
         return len(self.blocks)
 
-    def _add(self, kind: BlockKind, text: str, page: int | None, **extra: object) -> None:
+    def _add(
+        self,
+        kind: BlockKind,
+        text: str,
+        page: int | None,
+        terms: Sequence[MarkedTerm] = (),
+        **extra: object,
+    ) -> None:
         if self._parts:
             self._parts.append("\n\n")
             self._length += 2
@@ -141,7 +208,10 @@ class DocumentBuilder:
         self._parts.append(text)
         self._length += len(text)
         section = self.section
-        self.blocks.append(Block(kind, start, self._length, section, page=page, **extra))  # type: ignore[arg-type]
+        kept = _kept_terms(text, terms)
+        self.blocks.append(
+            Block(kind, start, self._length, section, page=page, terms=kept, **extra)  # type: ignore[arg-type]
+        )
 
     def heading(self, title: str, level: int, page: int | None = None) -> None:
         title = squash(title).strip("#").strip()
@@ -153,19 +223,26 @@ class DocumentBuilder:
         self._headings.append((level, title))
         self._add(BlockKind.HEADING, f"{'#' * level} {title}", page, level=level)
 
-    def paragraph(self, text: str, page: int | None = None) -> None:
-        if text := squash(text):
-            self._add(BlockKind.PARAGRAPH, text, page)
-
-    def caption(self, text: str, page: int | None = None) -> None:
-        if text := squash(text):
-            self._add(BlockKind.CAPTION, text, page)
-
-    def list_item(
-        self, text: str, depth: int = 0, marker: str = "-", page: int | None = None
+    def paragraph(
+        self, text: str, page: int | None = None, terms: Sequence[MarkedTerm] = ()
     ) -> None:
         if text := squash(text):
-            self._add(BlockKind.LIST_ITEM, f"{'  ' * depth}{marker} {text}", page)
+            self._add(BlockKind.PARAGRAPH, text, page, terms)
+
+    def caption(self, text: str, page: int | None = None, terms: Sequence[MarkedTerm] = ()) -> None:
+        if text := squash(text):
+            self._add(BlockKind.CAPTION, text, page, terms)
+
+    def list_item(
+        self,
+        text: str,
+        depth: int = 0,
+        marker: str = "-",
+        page: int | None = None,
+        terms: Sequence[MarkedTerm] = (),
+    ) -> None:
+        if text := squash(text):
+            self._add(BlockKind.LIST_ITEM, f"{'  ' * depth}{marker} {text}", page, terms)
 
     def code(self, text: str, page: int | None = None) -> None:
         lines = [line.rstrip() for line in text.replace("\t", "    ").splitlines()]

@@ -9,11 +9,14 @@ from pathlib import Path
 from studyrag.ingest.readers.archive import open_zip
 from studyrag.ingest.readers.base import (
     DocumentBuilder,
+    MarkedTerm,
     PageProgress,
     ReadDocument,
     Reader,
     SkipFile,
     monospace_runs,
+    run_mark,
+    run_terms,
 )
 
 _HEADING_STYLE = re.compile(r"^(?:heading|überschrift|titre|título)\s*(\d)$", re.I)
@@ -30,6 +33,11 @@ def _is_code(paragraph: object) -> bool:
     if _CODE_STYLE.search(_style(paragraph)):
         return True
     return monospace_runs(paragraph.runs)  # type: ignore[attr-defined]
+
+
+def _terms(paragraph: object) -> list[MarkedTerm]:
+    runs = paragraph.runs  # type: ignore[attr-defined]
+    return run_terms((run.text, run_mark(run, _style(run))) for run in runs)
 
 
 def _list_depth(paragraph: object) -> int | None:
@@ -81,9 +89,9 @@ class DocxReader(Reader):
             elif style.lower() == "title":
                 builder.heading(item.text, 1)
             elif (depth := _list_depth(item)) is not None:
-                builder.list_item(item.text, depth)
+                builder.list_item(item.text, depth, terms=_terms(item))
             else:
-                builder.paragraph(item.text)
+                builder.paragraph(item.text, terms=_terms(item))
         if code:
             builder.code("\n".join(code))
         return self.finish(builder, source, path, sha256)

@@ -18,6 +18,8 @@ from bs4.element import Comment, Doctype, ProcessingInstruction
 
 from studyrag.ingest.readers.base import (
     DocumentBuilder,
+    Mark,
+    MarkedTerm,
     PageProgress,
     ReadDocument,
     Reader,
@@ -111,6 +113,27 @@ def inline_text(tag: Tag) -> str:
     return "".join(parts)
 
 
+_MARK_TAGS = {
+    **dict.fromkeys(("code", "tt", "kbd", "samp", "var"), Mark.CODE),
+    **dict.fromkeys(("strong", "b"), Mark.STRONG),
+    **dict.fromkeys(("em", "i", "cite"), Mark.EMPHASIS),
+    "dfn": Mark.DEFINED,
+    **dict.fromkeys(("abbr", "acronym"), Mark.ABBREVIATION),
+}
+
+
+def marked_terms(tag: Tag) -> list[MarkedTerm]:
+    """The terms a tag and its inline elements mark: code, bold, italics, <dfn>, <abbr>."""
+    tags = [tag] if tag.name in _MARK_TAGS else []
+    tags.extend(t for t in tag.find_all(list(_MARK_TAGS)) if isinstance(t, Tag))
+    terms = []
+    for marked in tags:
+        mark = _MARK_TAGS[marked.name]
+        expansion = str(marked.get("title") or "") if mark is Mark.ABBREVIATION else ""
+        terms.append(MarkedTerm(mark, inline_text(marked), expansion))
+    return terms
+
+
 def _link_share(tag: Tag) -> tuple[int, float]:
     text = len(squash(tag.get_text(" ")))
     if not text:
@@ -174,6 +197,7 @@ class HtmlWalker:
         self.builder = builder
         self.level_offset = level_offset
         self._inline: list[str] = []
+        self._terms: list[MarkedTerm] = []
         self._seen_heading = False
 
     def walk(self, root: Tag) -> None:
@@ -182,9 +206,9 @@ class HtmlWalker:
 
     def _flush(self) -> None:
         text = squash("".join(self._inline))
-        self._inline = []
+        terms, self._inline, self._terms = self._terms, [], []
         if text:
-            self.builder.paragraph(text)
+            self.builder.paragraph(text, terms=terms)
 
     def _container(self, tag: Tag, depth: int) -> None:
         for child in tag.children:
@@ -200,6 +224,7 @@ class HtmlWalker:
                     continue
                 else:
                     self._inline.append(inline_text(child))
+                    self._terms.extend(marked_terms(child))
 
     def _block(self, tag: Tag, depth: int) -> None:
         name = tag.name
@@ -219,7 +244,10 @@ class HtmlWalker:
         elif not self._seen_heading and not tag.find(list(_HEADINGS)) and _all_links(tag):
             return  # link-only text above the first heading: site chrome
         elif name == "p" and not tag.find(_BLOCK_TAGS - {"p"}):
-            self.builder.paragraph(inline_text(tag))
+            self.builder.paragraph(inline_text(tag), terms=marked_terms(tag))
+        elif name == "dt" and not tag.find(_BLOCK_TAGS):
+            term = MarkedTerm(Mark.DEFINED, inline_text(tag))
+            self.builder.paragraph(inline_text(tag), terms=[term, *marked_terms(tag)])
         else:
             self._container(tag, depth)
             self._flush()
@@ -231,7 +259,7 @@ class HtmlWalker:
             for child in nested + blocks:
                 child.extract()
             marker = f"{number}." if ordered else "-"
-            self.builder.list_item(inline_text(item), depth, marker)
+            self.builder.list_item(inline_text(item), depth, marker, terms=marked_terms(item))
             for child in blocks:
                 self._block(child, depth + 1)
             for child in nested:

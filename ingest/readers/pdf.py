@@ -25,15 +25,19 @@ from pathlib import Path
 from studyrag.ingest.readers.base import (
     MONOSPACE_FONT,
     DocumentBuilder,
+    Mark,
+    MarkedTerm,
     PageProgress,
     PageUnit,
     ReadDocument,
     Reader,
     SkipFile,
+    run_terms,
     squash,
 )
 
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi|cmbx|cmb\d|sfbx|\bbx", re.I)
+_ITALIC = re.compile(r"italic|oblique|cmti|cmsl(?!tt)|cmbxti|sfti|[-,](?:it|ita)$", re.I)
 _LIGATURES = re.compile("[\ufb00-\ufb06]")
 _SOFT_HYPHEN = "\ufffe\u00ad\u0002"
 _TOC_LINE = re.compile(r"(?:\.\s*){3,}\s*[\divxlc]+\s*$|\S\s+\d{1,4}(?:\s*[,–-]\s*\d{1,4})*\s*$")
@@ -58,6 +62,29 @@ class PdfLine:
     mono: bool
     bold_lead: bool  # the line opens in a bold face (a run-in heading may sit there)
     y_end: float = 0.0  # bottom of the last character (pdfium may join two visual lines)
+    terms: tuple[MarkedTerm, ...] = ()  # words set in a code, italic or bold face
+
+
+def _word_mark(font: str) -> Mark | None:
+    """How a word's font marks it (math italics such as CMMI are variables, not emphasis)."""
+    if MONOSPACE_FONT.search(font):
+        return Mark.CODE
+    if _ITALIC.search(font):
+        return Mark.EMPHASIS
+    if _BOLD.search(font):
+        return Mark.STRONG
+    return None
+
+
+def _line_terms(raw_page: object, text: str, start: int, end: int) -> tuple[MarkedTerm, ...]:
+    """The marked terms of one line: runs of words in the same code, italic or bold face."""
+    words = []
+    for match in re.finditer(r"\S+", text[start:end]):
+        font, _flags = _font_info(raw_page, start + match.start())
+        words.append((_clean(match.group(0)) + " ", _word_mark(font)))
+    # A stop or comma set in the term's face ends the sentence, not the term.
+    terms = (MarkedTerm(t.mark, t.text.rstrip(".,;:")) for t in run_terms(words))
+    return tuple(t for t in terms if t.text)
 
 
 def _font_info(textpage: object, index: int) -> tuple[str, int]:
@@ -108,9 +135,11 @@ def page_lines(page: object, number: int) -> list[PdfLine]:
                     MONOSPACE_FONT.search(name) or flags & 1
                     for name, flags in ((lead_font, lead_flags), (mid_font, mid_flags))
                 ) and bool(MONOSPACE_FONT.search(end_font))
+                marked = () if bold or mono else _line_terms(raw_page, text, first, last + 1)
             else:
                 left = bottom = bottom_end = right = size = 0.0
                 bold = mono = lead_bold = False
+                marked = ()
             line = PdfLine(
                 _clean(body.strip()),
                 number,
@@ -122,6 +151,7 @@ def page_lines(page: object, number: int) -> list[PdfLine]:
                 mono,
                 lead_bold,
                 min(bottom, bottom_end),
+                marked,
             )
             previous = lines[-1] if lines else None
             if (
@@ -134,6 +164,7 @@ def page_lines(page: object, number: int) -> list[PdfLine]:
                 previous.text = f"{previous.text} {line.text}"
                 previous.x1 = line.x1
                 previous.y_end = min(previous.y_end, line.y_end)
+                previous.terms += line.terms
                 continue
             lines.append(line)
         return lines
@@ -356,6 +387,7 @@ class _Assembler:
         self.layout = layout
         self.outline = outline
         self.paragraph: list[str] = []
+        self.paragraph_terms: list[MarkedTerm] = []
         self.paragraph_page = 0
         self.paragraph_x0 = 0.0
         self.region_break = False  # the next line opens a new column of the page
@@ -451,8 +483,10 @@ class _Assembler:
             self.paragraph_x0 = line.x0
             self.paragraph_kind = "list" if _BULLET.match(text) else "paragraph"
             self.paragraph = [text]
+            self.paragraph_terms = list(line.terms)
         else:
             self.paragraph.append(text)
+            self.paragraph_terms.extend(line.terms)
         self.previous = line
         self.region_break = False
 
@@ -465,10 +499,12 @@ class _Assembler:
             body = text[marker.end() :] if marker else text
             sign = marker.group(0).strip() if marker else "-"
             sign = sign if re.match(r"\(?[\da-z]{1,2}[.)]", sign) else "-"
-            self.builder.list_item(body, marker=sign, page=self.paragraph_page)
+            terms = self.paragraph_terms
+            self.builder.list_item(body, marker=sign, page=self.paragraph_page, terms=terms)
         else:
-            self.builder.paragraph(text, self.paragraph_page)
+            self.builder.paragraph(text, self.paragraph_page, self.paragraph_terms)
         self.paragraph = []
+        self.paragraph_terms = []
 
     def _flush_code(self) -> None:
         if not self.code:

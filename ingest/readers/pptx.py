@@ -15,6 +15,8 @@ from studyrag.ingest.readers.base import (
     Reader,
     SkipFile,
     monospace_runs,
+    run_mark,
+    run_terms,
 )
 
 
@@ -85,9 +87,10 @@ class PptxReader(Reader):
             if code:
                 builder.code("\n".join(code), number)
                 code = []
+            terms = run_terms((run.text, run_mark(run)) for run in paragraph.runs)
             if paragraph.level > 0:
-                builder.list_item(text, paragraph.level - 1, page=number)
+                builder.list_item(text, paragraph.level - 1, page=number, terms=terms)
             else:
-                builder.paragraph(text, number)
+                builder.paragraph(text, number, terms=terms)
         if code:
             builder.code("\n".join(code), number)

@@ -12,19 +12,27 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from studyrag.index.manifest import Manifest
 from studyrag.ingest.chunker import Block, DocumentShape, Line, StructureChunker
-from studyrag.ingest.cleaner import AlignedText, clean_text
+from studyrag.ingest.cleaner import AlignedText, MappedText, PlainText, clean_text
 from studyrag.ingest.loaders import SkipFile, SourceFile, discover, load_document
+from studyrag.ingest.readers.base import ReadDocument
 from studyrag.ingest.readers.text import text_document
-from studyrag.quiz.keypoints import KeyPoint, extract_key_points
+from studyrag.quiz.document_questions import document_questions, question_id
+from studyrag.quiz.keypoints import KeyPoint, display, extract_key_points
 from studyrag.settings import Settings
-from studyrag.types import Citation, StudyragError, heading_line
+from studyrag.types import (
+    Citation,
+    StudyragError,
+    citation_line,
+    heading_line,
+    page_locator,
+)
 from studyrag.units import BULLET, DIFFICULTY_LINE
 
 DIFFICULTIES = ("Easy", "Medium", "Hard")
@@ -60,7 +68,9 @@ class Question:
     heading_path: tuple[str, ...]
     difficulty: str | None
     roles: tuple[str, ...]
-    kind: str  # "qa" (has a model answer) or "outline" (question and sub-points only)
+    # "qa" (a model answer), "outline" (question and sub-points only); from any document:
+    # "cloze" (fill the blank), "definition" (What is X?), "section" (Explain a section)
+    kind: str
     answer: str
     answer_start: int  # offsets of the model answer in the original file
     answer_end: int
@@ -68,6 +78,12 @@ class Question:
     sub_points: tuple[str, ...] = ()
     intent: str = ""  # what the interviewer is really asking, where the document says so
     heading_missing: bool = False
+    page: int | None = None  # page or slide the answer starts on (paginated formats)
+    page_unit: str = ""
+    cloze: str = ""  # a cloze question's sentence, the blank shown as CLOZE_BLANK
+    term: str = ""  # what fills the blank
+    term_forms: tuple[str, ...] = ()  # other accepted forms: an abbreviation or its expansion
+    term_mark: str = ""  # how the document marks the term (code, emphasis, defined, number ...)
     answer_lines: tuple[Line, ...] = field(default=(), repr=False, compare=False)
 
     @property
@@ -75,8 +91,24 @@ class Question:
         return bool(self.answer_lines)
 
     @property
+    def is_cloze(self) -> bool:
+        return self.kind == "cloze"
+
+    @property
+    def locator(self) -> str:
+        """``p. 42`` or ``slide 3``; empty for formats without pages."""
+        return page_locator(self.page, self.page_unit)
+
+    @property
+    def citation_label(self) -> str:
+        """``R-intro.pdf · p. 42 · 6.2 Lists``: file, page or slide, section path."""
+        return citation_line(self.source, self.locator, heading_line(self.heading_path, ""))
+
+    @property
     def prompt(self) -> str:
         """The question as put to the student."""
+        if self.is_cloze:
+            return f"Fill in the blank: {self.cloze}"
         if not self.heading_missing or not self.answer:
             return self.title
         opening = " ".join(self.answer.split()[:10])
@@ -115,6 +147,12 @@ class Question:
             "follow_ups": list(self.follow_ups),
             "sub_points": list(self.sub_points),
             "heading_missing": self.heading_missing,
+            "page": self.page,
+            "citation": self.citation_label,
+            "cloze": self.cloze,
+            "term": self.term,
+            "term_forms": list(self.term_forms),
+            "term_mark": self.term_mark,
         }
 
 
@@ -328,11 +366,66 @@ def parse_document(source: str, aligned: AlignedText) -> list[Question]:
     return questions
 
 
+def _sections_asked(document: ReadDocument, own: Sequence[Question]) -> set[tuple[str, ...]]:
+    """The sections of a question-bank document that its own questions already ask about."""
+    asked = set()
+    for block in document.blocks:
+        start, end = document.to_original(block.start, block.end)
+        # An outline question's span is empty: it marks where the question stands.
+        if any(q.answer_start < end and start < max(q.answer_end, q.answer_start + 1) for q in own):
+            asked.add(block.section)
+    return asked
+
+
+def written_questions(
+    document: ReadDocument, skip: set[tuple[str, ...]] | frozenset[tuple[str, ...]] = frozenset()
+) -> list[Question]:
+    """The cloze, definition and section questions written from any read document (``skip``:
+    sections a question-bank document already asks about with its own questions)."""
+    drafts = [d for d in document_questions(document) if d.section not in skip]
+    skip = _common_prefix([d.section for d in drafts])
+    seen: Counter[str] = Counter()
+    questions = []
+    for draft in drafts:
+        base = question_id(document.source, draft)
+        seen[base] += 1
+        qid = base if seen[base] == 1 else f"{base}-{seen[base]}"
+        below = draft.section[skip:] or draft.section[-1:]
+        start, end = document.to_original(draft.start, draft.end)
+        questions.append(
+            Question(
+                id=qid,
+                source=document.source,
+                number=None,
+                title=draft.title,
+                topic=clean_topic(below[0]) if below else GENERAL_TOPIC,
+                heading_path=draft.section,
+                difficulty=_WRITTEN_DIFFICULTY[draft.kind],
+                roles=(),
+                kind=draft.kind,
+                answer=display(document.text[draft.start : draft.end]),
+                answer_start=start,
+                answer_end=end,
+                page=draft.page,
+                page_unit=document.page_unit.value,
+                cloze=draft.title if draft.kind == "cloze" else "",
+                term=draft.term,
+                term_forms=draft.term_forms,
+                term_mark=draft.term_mark,
+                answer_lines=draft.lines,
+            )
+        )
+    return questions
+
+
+_WRITTEN_DIFFICULTY = {"cloze": "Easy", "definition": "Medium", "section": "Hard"}
+
+
 # The bank ---------------------------------------------------------------------------------------
 class QuestionBank:
     """All questions of a corpus, with the cleaned text of each source for citations."""
 
-    def __init__(self, questions: Sequence[Question], texts: dict[str, AlignedText]) -> None:
+    def __init__(self, questions: Sequence[Question], texts: Mapping[str, MappedText]) -> None:
         self.questions: tuple[Question, ...] = tuple(questions)
         self._texts = dict(texts)
         self._by_id = {q.id: q for q in self.questions}
@@ -362,17 +455,20 @@ class QuestionBank:
 
     @classmethod
     def from_files(cls, files: Sequence[SourceFile], max_bytes: int = 20 * 2**20) -> QuestionBank:
-        """Build from these files under their source names (unreadable ones are skipped)."""
-        texts: dict[str, AlignedText] = {}
-        for file in files:
+        """Build from these files under their source names (unreadable ones are skipped): a
+        question-bank document keeps its own questions, any other gets written ones."""
+        texts: dict[str, MappedText] = {}
+        questions: list[Question] = []
+        for file in sorted(files, key=lambda f: f.source):
             try:
                 document = load_document(file, max_bytes)
             except SkipFile:
                 continue
-            # Question banks are text; questions from any document come from the generator.
-            if document.aligned is not None:
-                texts[file.source] = document.aligned
-        return cls.from_aligned(texts)
+            own = parse_document(file.source, document.aligned) if document.aligned else []
+            questions.extend(own)
+            questions.extend(written_questions(document, skip=_sections_asked(document, own)))
+            texts[file.source] = document.aligned or PlainText(document.text)
+        return cls(questions, texts)
 
     def __len__(self) -> int:
         return len(self.questions)
@@ -396,7 +492,7 @@ class QuestionBank:
             self._points[question.id] = tuple(points)
         return self._points[question.id]
 
-    def aligned(self, source: str) -> AlignedText | None:
+    def aligned(self, source: str) -> MappedText | None:
         """The cleaned text of a source with its offset map (None if not in the bank)."""
         return self._texts.get(source)
 
@@ -426,11 +522,24 @@ class QuestionBank:
             and (wanted is None or q.id in wanted)
         ]
 
+    def about_passage(self, source: str, start: int, end: int, heading: str) -> list[Question]:
+        """The questions on a cited passage: those whose span overlaps it first, then the rest
+        of its section (``heading``: the passage's heading line)."""
+        overlapping, section = [], []
+        for question in self.questions:
+            if question.source != source:
+                continue
+            if question.answer_start < end and start < question.answer_end:
+                overlapping.append(question)
+            elif heading and heading in (question.heading, heading_line(question.heading_path, "")):
+                section.append(question)
+        return overlapping + section
+
     def answer_owner(self, source: str, start: int, end: int) -> Question | None:
         """The question whose model answer overlaps most with an original-text span."""
         best, best_overlap = None, 0
         for question in self.questions:
-            if question.source != source or not question.has_answer:
+            if question.source != source or question.kind != "qa":
                 continue
             overlap = min(end, question.answer_end) - max(start, question.answer_start)
             if overlap > best_overlap:

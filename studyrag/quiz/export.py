@@ -1,8 +1,11 @@
 """The question bank for other tools: an Anki deck (.apkg, via genanki) and plain CSV.
 
 One note per question: the question, the model answer (or, for an outline question, what to
-cover), its key points, the source file and heading, and the follow-ups; topic, difficulty and
-kind as tags. Note GUIDs and note/card ids derive from the question id, and the model and deck ids
+cover), its key points, the source file (with its page) and heading, and the follow-ups; topic,
+difficulty and kind as tags. A cloze question is a note of Anki's Cloze type, its sentence with
+the term as ``{{c1::term}}`` and the citation under it.
+
+Note GUIDs and note/card ids derive from the question id, and the model and deck ids
 are constants, so importing a re-export updates the notes already in Anki instead of adding
 copies (Anki matches notes by GUID and updates them when the export is newer).
 """
@@ -22,10 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from studyrag.quiz.bank import Question, QuestionBank
+from studyrag.quiz.document_questions import CLOZE_BLANK
 from studyrag.types import StudyragError
 
 DECK_ID = 1_733_011_200_001  # constants: a re-export must land in the same deck and note type
 MODEL_ID = 1_733_011_200_002
+CLOZE_MODEL_ID = 1_733_011_200_003
 DECK_NAME = "studyrag::LLM interview questions"
 FIELDS = ("Question", "Answer", "KeyPoints", "Source", "Heading", "FollowUps", "QuestionId")
 CSV_COLUMNS = (
@@ -41,7 +46,11 @@ CSV_COLUMNS = (
     "heading",
     "answer_start",
     "answer_end",
+    "page",
+    "citation",
+    "cloze",
 )
+CLOZE_FIELDS = ("Text", "Extra", "Source", "Heading", "QuestionId")
 _TAG_UNSAFE = re.compile(r"[^\w:-]+")
 _ID_BASE = 1_500_000_000_000  # note ids read as creation times (ms); keep them plausible
 _ID_SPAN = 10**11
@@ -53,6 +62,11 @@ _CARD_BACK = """{{FrontSide}}
 <div class="answer">{{Answer}}</div>
 {{#KeyPoints}}<h4>Key points</h4>{{KeyPoints}}{{/KeyPoints}}
 {{#FollowUps}}<h4>Follow-ups</h4>{{FollowUps}}{{/FollowUps}}
+<div class="source">{{Source}} &middot; {{Heading}}</div>"""
+_CLOZE_FRONT = """<div class="topic">{{Tags}}</div>
+<div class="question">{{cloze:Text}}</div>"""
+_CLOZE_BACK = """{{cloze:Text}}
+{{#Extra}}<hr id="answer"><div class="answer">{{Extra}}</div>{{/Extra}}
 <div class="source">{{Source}} &middot; {{Heading}}</div>"""
 _CSS = """.card { font-family: sans-serif; font-size: 18px; text-align: left; }
 .topic, .source { color: #777; font-size: 13px; }
@@ -76,6 +90,19 @@ def _html(text: str) -> str:
 
 def _html_list(items: list[str]) -> str:
     return "<ul>" + "".join(f"<li>{_html(i)}</li>" for i in items) + "</ul>" if items else ""
+
+
+def anki_cloze(question: Question) -> str:
+    """A cloze question's sentence in Anki's cloze syntax (HTML): ``... {{c1::term}} ...``."""
+    if not question.is_cloze:
+        return ""
+    term = question.term.replace("}}", "} }").replace("::", ": :")
+    before, _, after = question.cloze.partition(CLOZE_BLANK)
+    return f"{_html(before)}{{{{c1::{_html(term)}}}}}{_html(after)}"
+
+
+def _source(question: Question) -> str:
+    return " · ".join(part for part in (question.source, question.locator) if part)
 
 
 def _answer(question: Question) -> str:
@@ -113,24 +140,48 @@ def write_anki(bank: QuestionBank, path: Path) -> int:
         templates=[{"name": "Recall the answer", "qfmt": _CARD_FRONT, "afmt": _CARD_BACK}],
         css=_CSS,
     )
+    cloze_model = genanki.Model(
+        CLOZE_MODEL_ID,
+        "studyrag cloze",
+        fields=[{"name": name} for name in CLOZE_FIELDS],
+        templates=[{"name": "Cloze", "qfmt": _CLOZE_FRONT, "afmt": _CLOZE_BACK}],
+        css=_CSS,
+        model_type=genanki.Model.CLOZE,
+    )
     deck = genanki.Deck(DECK_ID, DECK_NAME)
     for question, points in _rows(bank):
-        fields = [
-            _html(question.prompt),
-            _html(_answer(question)),
-            _html_list(points),
-            _html(question.source),
-            _html(question.heading),
-            _html_list(list(question.follow_ups)),
-            question.id,
-        ]
         tags = [tag("topic", question.topic), tag("kind", question.kind)]
         if question.difficulty:
             tags.append(tag("difficulty", question.difficulty))
+        if question.is_cloze:
+            forms = ", ".join(question.term_forms)
+            note_model, fields = (
+                cloze_model,
+                [
+                    anki_cloze(question),
+                    _html(f"Also accepted: {forms}") if forms else "",
+                    _html(_source(question)),
+                    _html(question.heading),
+                    question.id,
+                ],
+            )
+        else:
+            note_model, fields = (
+                model,
+                [
+                    _html(question.prompt),
+                    _html(_answer(question)),
+                    _html_list(points),
+                    _html(_source(question)),
+                    _html(question.heading),
+                    _html_list(list(question.follow_ups)),
+                    question.id,
+                ],
+            )
         deck.add_note(
             StableNote(
                 note_id_of(question.id),
-                model=model,
+                model=note_model,
                 fields=fields,
                 tags=tags,
                 guid=genanki.guid_for("studyrag", question.id),
@@ -164,6 +215,9 @@ def write_csv(bank: QuestionBank, path: Path) -> int:
                         question.heading,
                         question.answer_start,
                         question.answer_end,
+                        question.page if question.page is not None else "",
+                        question.citation_label,
+                        anki_cloze(question),
                     ]
                 )
                 count += 1

@@ -30,6 +30,7 @@ from rapidfuzz import fuzz, process
 from studyrag.embedding.base import Embedder
 from studyrag.index.lexical import LexicalAnalyzer
 from studyrag.quiz.bank import Question, QuestionBank
+from studyrag.quiz.cloze import cloze_correct
 from studyrag.quiz.keypoints import (
     Citation,
     KeyPoint,
@@ -274,7 +275,15 @@ class Grader:
 
     def reference(self, question: Question) -> Reference:
         if question.id not in self._references:
-            if question.has_answer:
+            if question.is_cloze:
+                span = Citation(question.source, question.answer_start, question.answer_end)
+                reference = Reference(
+                    (KeyPoint(question.term, span, "", (question.term,)),),
+                    (),
+                    from_model_answer=True,
+                    passages=(span,),
+                )
+            elif question.has_answer:
                 reference = Reference(
                     self.bank.key_points(question),
                     question.follow_ups,
@@ -291,7 +300,20 @@ class Grader:
     def grade(self, question: Question, answer: str) -> GradeResult:
         text = self._check_answer(answer)
         reference = self.reference(question)
+        if question.is_cloze:
+            return self.grade_cloze(question, reference, text)
         return self.grade_points(question, reference, text)
+
+    @staticmethod
+    def grade_cloze(question: Question, reference: Reference, answer: str) -> GradeResult:
+        """All or nothing: the blank's term, forgiving case, plurals, a typo and its
+        abbreviation or expansion (:func:`cloze_correct`)."""
+        right = cloze_correct(answer, question.term, question.term_forms)
+        signal = 1.0 if right else 0.0
+        grades = [
+            PointGrade(point, Match(signal, signal, answer), signal) for point in reference.points
+        ]
+        return GradeResult(question, 100 if right else 0, grades, reference)
 
     def grade_points(self, question: Question, reference: Reference, answer: str) -> GradeResult:
         """Grade an answer against a given reference (no input checks)."""

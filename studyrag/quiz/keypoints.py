@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from studyrag.ingest.chunker import Line, split_lines
-from studyrag.ingest.cleaner import AlignedText
+from studyrag.ingest.cleaner import MappedText
 from studyrag.sentences import sentence_spans
 from studyrag.types import Citation
 from studyrag.units import BULLET
@@ -103,7 +103,7 @@ def _group(spans: Sequence[tuple[int, int]], max_chars: int) -> list[list[tuple[
 
 def extract_key_points(
     lines: Sequence[Line],
-    aligned: AlignedText,
+    aligned: MappedText,
     source: str,
     max_chars: int = MAX_POINT_CHARS,
 ) -> list[KeyPoint]:
@@ -132,7 +132,7 @@ def extract_key_points(
     return points
 
 
-def passage_lines(aligned: AlignedText, original_start: int, original_end: int) -> list[Line]:
+def passage_lines(aligned: MappedText, original_start: int, original_end: int) -> list[Line]:
     """The lines of ``aligned.text`` that lie inside a span of the original text."""
     inside = []
     for line in split_lines(aligned.text):

@@ -16,6 +16,7 @@ from studyrag.quiz.bank import DIFFICULTIES, Question, QuestionBank, indexed_ban
 from studyrag.quiz.grader import Grader
 from studyrag.quiz.progress import ProgressStore
 from studyrag.types import StudyragError
+from studyrag.ui import state
 from studyrag.ui.document import span_context
 from studyrag.ui.markdown import escape_markdown, text_to_markdown
 
@@ -73,10 +74,53 @@ def _pick(candidates: list[Question], store: ProgressStore, weak: bool) -> None:
     st.session_state.pop(_KEY_RESULT, None)
 
 
+def _focused(bank: QuestionBank) -> list[Question]:
+    """The questions on the passage of "Quiz me on this" not yet answered; ends the focus (back
+    to the scheduler) when none are left or the student leaves it."""
+    focus = state.quiz_focus()
+    if focus is None:
+        return []
+    questions = bank.about_passage(focus.source, focus.start, focus.end, focus.heading)
+    done = set(st.session_state.get("quiz_focus_done", []))
+    left = [q for q in questions if q.id not in done]
+    if not questions:
+        st.info(plain(f"No practice questions on {focus.label} yet; here is today's practice."))
+        state.end_quiz_focus()
+        return []
+    moving_on = st.session_state.get("quiz_next", False)
+    if not left and (moving_on or st.session_state.get(_KEY_QUESTION) not in done):
+        st.success(plain(f"That was every question on {focus.label}; back to today's practice."))
+        state.end_quiz_focus()
+        return []
+    count = f"{len(left)} of {len(questions)} questions left"
+    st.info(plain(f"Quizzing you on {focus.label}: {count}."))
+    if st.button("Back to all questions", key="quiz_focus_end"):
+        state.end_quiz_focus()
+        st.session_state["quiz_next"] = True
+        return []
+    return questions
+
+
+def _pick_focused(questions: list[Question]) -> None:
+    """Keep the shown question (graded or not) until "Next question"; then the first one on the
+    passage not answered yet."""
+    current = st.session_state.get(_KEY_QUESTION)
+    if current in {q.id for q in questions} and not st.session_state.pop("quiz_next", False):
+        return
+    done = set(st.session_state.get("quiz_focus_done", []))
+    st.session_state[_KEY_QUESTION] = next(q.id for q in questions if q.id not in done)
+    st.session_state.pop(_KEY_RESULT, None)
+
+
 def _show_question(question: Question) -> None:
     level = question.difficulty or "difficulty not given"
-    st.caption(plain(f"{question.topic} · {level} · {question.source} · {question.id}"))
-    st.subheader(plain(question.prompt))
+    where = question.citation_label if question.kind not in ("qa", "outline") else question.source
+    st.caption(plain(f"{question.topic} · {level} · {where} · {question.id}"))
+    if question.is_cloze:
+        st.caption("Fill in the blank")
+        st.subheader(plain(question.cloze))
+    else:
+        st.subheader(plain(question.prompt))
     if question.intent:
         st.caption(plain(question.intent))
     if question.sub_points:
@@ -121,6 +165,10 @@ def _show_reference(settings: Settings, question: Question, result: dict[str, An
 
 def _show_result(result: dict[str, Any], settings: Settings, question: Question) -> None:
     st.metric("Score", f"{result['score']}/100")
+    if question.is_cloze:
+        also = f" (or {', '.join(question.term_forms)})" if question.term_forms else ""
+        verdict = st.success if result["score"] == 100 else st.error
+        verdict(f"The blank is: {plain(question.term + also)}")
     st.caption(plain(f"Graded against the {result['graded_against']}."))
     if result["note"]:
         st.info(plain(result["note"]))
@@ -200,7 +248,11 @@ def _practice(
     candidates = _candidates(bank, store, topic, difficulty, weak)
     if st.button("Next question", key="quiz_next_button"):
         st.session_state["quiz_next"] = True
-    _pick(candidates, store, weak)
+    focused = _focused(bank)
+    if focused:
+        _pick_focused(focused)
+    else:
+        _pick(candidates, store, weak)
     question_id = st.session_state.get(_KEY_QUESTION)
     if question_id is None:
         st.info("No question matches these filters" + (" yet." if weak else "."))
@@ -217,6 +269,8 @@ def _practice(
         else:
             store.record(question, result.score, len(result.covered), len(result.points))
             st.session_state[_KEY_RESULT] = {"question_id": question.id, **result.to_dict()}
+            if state.quiz_focus() is not None:
+                st.session_state.setdefault("quiz_focus_done", []).append(question.id)
     shown = st.session_state.get(_KEY_RESULT)
     if shown and shown["question_id"] == question.id:
         _show_result(shown, settings, question)

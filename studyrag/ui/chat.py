@@ -12,6 +12,7 @@ import streamlit as st
 from studyrag.generate.base import Answer, Citation, Passage
 from studyrag.settings import Settings
 from studyrag.types import StudyragError
+from studyrag.ui import state
 from studyrag.ui.document import document_context, source_path
 from studyrag.ui.feedback import DOWN, UP, FeedbackStore
 from studyrag.ui.markdown import answer_to_markdown, escape_markdown, text_to_markdown
@@ -119,6 +120,14 @@ def render_citation(settings: Settings, turn: Turn, answer: Answer, citation: Ci
         st.markdown(text_to_markdown(chunk.text, spans))
         if not spans:
             st.caption("No answer sentence could be matched to this passage word for word.")
+        st.button(
+            "Quiz me on this",
+            key=f"quiz-{key}",
+            icon=":material/school:",
+            on_click=state.quiz_on,
+            args=(chunk.source, chunk.start, chunk.end, chunk.heading, chunk.citation_label),
+            help="Practice this section's questions first",
+        )
         if st.toggle("Show in document", key=f"doc-{key}"):
             render_document_context(settings, citation, spans)
 

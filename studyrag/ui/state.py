@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -162,3 +163,33 @@ def flash(message: str, kind: str = "success") -> None:
 def pop_flash() -> tuple[str, str] | None:
     value: Any = st.session_state.pop("flash", None)
     return value
+
+
+@dataclass(frozen=True)
+class QuizFocus:
+    """A cited passage the student asked to be quizzed on ("Quiz me on this")."""
+
+    source: str
+    start: int
+    end: int
+    heading: str
+    label: str  # as its citation reads: file · page · section
+
+
+def quiz_on(source: str, start: int, end: int, heading: str, label: str) -> None:
+    """Put this passage's questions first in practice, and open the Practice page."""
+    st.session_state["quiz_focus"] = QuizFocus(source, start, end, heading, label)
+    st.session_state["quiz_focus_done"] = []
+    st.session_state["open_practice"] = True
+    st.session_state.pop("quiz_question_id", None)
+    st.session_state.pop("quiz_result", None)
+
+
+def quiz_focus() -> QuizFocus | None:
+    value: Any = st.session_state.get("quiz_focus")
+    return value if isinstance(value, QuizFocus) else None
+
+
+def end_quiz_focus() -> None:
+    for key in ("quiz_focus", "quiz_focus_done"):
+        st.session_state.pop(key, None)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -172,6 +173,33 @@ def test_uploading_a_pdf_and_a_web_page_makes_them_answerable(
     answer = ask(browser, question, "R-intro.pdf · p. ")
     assert re.search(r"R-intro\.pdf · p\. \d+", answer.text), answer.text
     assert "LLM" not in answer.text  # the corpus collection is not searched
+
+    # "Quiz me on this" under the cited page: that section's questions first, graded.
+    cited = re.search(r"R-intro\.pdf · p\. \d+ · [^\n]+", answer.text)
+    assert cited is not None
+    link = wait.until(lambda d: visible(d, '[data-testid="stButton"] button', "[1]"))
+    link.click()
+    wait.until(idle)
+    button(wait, "Quiz me on this").click()
+    try:
+        focus = wait.until(lambda d: visible(d, '[data-testid="stAlert"]', "Quizzing you on"))
+    except TimeoutException:
+        browser.save_screenshot(str(ARTIFACTS / "browser-quiz-me-failed.png"))
+        alerts = [a.text for a in browser.find_elements(By.CSS_SELECTOR, '[data-testid="stAlert"]')]
+        raise AssertionError(f"no focus line on {browser.current_url}; alerts: {alerts}") from None
+    assert "R-intro.pdf · p. " in focus.text, focus.text
+    assert visible(browser, "h2", "Practice") or visible(browser, "h1", "Practice")
+    caption = wait.until(lambda d: visible(d, '[data-testid="stCaptionContainer"]', "R-intro.pdf"))
+    assert re.search(r"R-intro\.pdf · p\. \d+", caption.text), caption.text
+    box = wait.until(lambda d: visible(d, '[data-testid="stTextArea"] textarea'))
+    box.send_keys("objects ls function lists the names of the objects stored in the workspace")
+    box.send_keys(Keys.TAB)
+    wait.until(idle)
+    button(wait, "Grade my answer").click()
+    score = upload_wait.until(lambda d: visible(d, '[data-testid="stMetric"]', "Score"))
+    assert re.search(r"\d+/100", score.text), score.text
+    wait.until(idle)
+    browser.save_screenshot(str(ARTIFACTS / "browser-quiz-me.png"))
 
     browser.find_element(By.CSS_SELECTOR, 'a[href$="/documents"]').click()
     wait.until(lambda d: visible(d, "h1", "Documents"))

@@ -8,6 +8,8 @@ import pytest
 
 from studyrag.pipeline import StudyPipeline
 from studyrag.quiz.bank import indexed_bank
+from studyrag.quiz.grader import Grader
+from studyrag.quiz.progress import ProgressStore
 from studyrag.types import StudyragError
 from tests.conftest import CORPUS, make_settings
 
@@ -51,3 +53,46 @@ def test_the_bank_follows_ingest_and_never_reads_an_unindexed_folder(tmp_path: P
     elsewhere = make_settings(tmp_path / "empty", corpus_dir=CORPUS)
     with pytest.raises(StudyragError, match="nothing is indexed in this collection yet"):
         indexed_bank(elsewhere)  # corpus/ is not indexed here: its questions are not offered
+
+
+GUIDE = """<html><body><h1>Git guide</h1>
+<h2>Staging</h2>
+<p>Use <code>git add</code> to record the new contents of a file in the index before a commit.</p>
+<p>The staging area is also known as the <em>index</em> in most of the documentation.</p>
+<h2>History</h2>
+<p>The <code>git log</code> command lists the commits reachable from the current branch.</p>
+</body></html>"""
+
+
+def test_written_questions_follow_a_re_index_and_keep_progress_where_text_did_not_change(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    guide = folder / "guide.html"
+    guide.write_text(GUIDE, encoding="utf-8")
+    settings = make_settings(tmp_path / "data", corpus_dir=folder)
+    with StudyPipeline(settings) as pipeline:
+        pipeline.ingest()
+        bank = indexed_bank(settings)
+        staging = [q for q in bank if q.heading_path[-1] == "Staging"]
+        history = [q for q in bank if q.heading_path[-1] == "History"]
+        assert staging and history and {q.kind for q in bank} >= {"cloze", "section"}
+        cloze = next(q for q in staging if q.is_cloze and q.term == "git add")
+
+        grader = Grader(bank, pipeline.embedder, settings, pipeline)
+        right = grader.grade(cloze, "Git Add")
+        wrong = grader.grade(cloze, "git commit")
+        assert (right.score, wrong.score) == (100, 0)
+        assert right.reference.passages[0].start == cloze.answer_start
+        with ProgressStore.for_settings(settings) as store:
+            store.record(cloze, right.score, len(right.covered), len(right.points))
+
+        guide.write_text(GUIDE.replace("reachable from", "reachable, newest first, from"))
+        pipeline.ingest()
+        after = indexed_bank(settings)
+        assert {q.id for q in staging} <= {q.id for q in after}  # unchanged text, same ids
+        assert not {q.id for q in history} & {q.id for q in after}  # the edited section's changed
+        with ProgressStore.for_settings(settings) as store:
+            assert store.state(cloze.id) is not None  # its history survived the re-index
+            assert after.get(cloze.id).term == "git add"
