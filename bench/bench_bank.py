@@ -1,6 +1,7 @@
 """Practice questions per document: how many, which sections they cover, and whether they hold up.
 
-Usage: python bench/bench_bank.py [--samples docs/practice-samples.md] [--no-long-pdf]
+Usage: python bench/bench_bank.py [FOLDER ...] [--samples docs/practice-samples.md] [--no-long-pdf]
+(default folders: corpus/ and each folder of eval/documents; a subfolder of a folder is one site)
 
 For corpus/ and every shared real document (eval/documents; the Debian handbook's 127 pages count
 as one site), prints one Markdown row: format, pages, sections with content (a section holding a
@@ -51,9 +52,12 @@ class Unit:
     documents: list[ReadDocument]
 
 
-def _units() -> list[Unit]:
+DEFAULT = [REPO / "corpus", *sorted(p for p in DOCUMENTS.glob("*/") if p.is_dir())]
+
+
+def _units(folders: Sequence[Path]) -> list[Unit]:
     units = []
-    for folder in [REPO / "corpus", *sorted(p for p in DOCUMENTS.glob("*/") if p.is_dir())]:
+    for folder in folders:
         files, _refused, _roots = discover([folder])
         groups: dict[str, list[SourceFile]] = {}
         for file in files:
@@ -177,6 +181,7 @@ def _write_samples(path: Path, samples: dict[str, list[Question]]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folders", nargs="*", type=Path, default=DEFAULT)
     parser.add_argument("--samples", type=Path, help="write 30 sample questions per document")
     parser.add_argument("--no-long-pdf", action="store_true")
     args = parser.parse_args(argv)
@@ -191,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     families: dict[str, list[tuple[Question, str]]] = {}
     duplicates: Counter[str] = Counter()
     samples: dict[str, list[Question]] = {}
-    for unit in _units():
+    for unit in _units(args.folders):
         begin = time.perf_counter()
         bank = QuestionBank.from_files(unit.files, 100 * 2**20)
         seconds = time.perf_counter() - begin

@@ -438,7 +438,8 @@ class DocumentQuestionWriter:
                 end = max(
                     (e for _, e in sentence_spans(text[body.start : end], body.start)), default=end
                 )
-                yield self._definition(section, own, "is", body, body.start, end)
+                verb = "does" if _is_code_term(block, own) else "is"
+                yield self._definition(section, own, verb, body, body.start, end)
             return
         sentences = self._sentences(block)
         for index, sentence in enumerate(sentences):
@@ -478,6 +479,7 @@ class DocumentQuestionWriter:
         end: int,
     ) -> DraftQuestion:
         prompt = {
+            "does": f"What does {term} do?",
             "is": f"What is {term}?",
             "are": f"What are {term}?",
             "means": f"What does {term} mean?",
@@ -549,6 +551,11 @@ def section_title(section: tuple[str, ...]) -> str:
     if title.lower() in _GENERIC_HEADINGS and len(section) > 1:
         return f"{title} ({_unnumbered(section[-2])})"
     return title
+
+
+def _is_code_term(block: Block, term: str) -> bool:
+    """A command or option (set in code, or an option's leading dash): asked what it does."""
+    return term.startswith("-") or any(t.mark is Mark.CODE and t.text == term for t in block.terms)
 
 
 def _initials_fit(short: str, expansion: str) -> bool:

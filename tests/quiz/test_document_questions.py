@@ -33,7 +33,8 @@ PAGE = """<html><head><title>Lists</title></head><body>
 <p>The default page size on this machine is 4096 bytes for every process it runs.</p>
 <h2>Glossary</h2>
 <dl><dt>commit</dt><dd>A snapshot of the files of a project at one point in its history.</dd>
-<dt>branch</dt><dd>A movable name that points at the latest commit of a line of work.</dd></dl>
+<dt>branch</dt><dd>A movable name that points at the latest commit of a line of work.</dd>
+<dt><code>--cached</code></dt><dd>Compare the staged contents with the last commit.</dd></dl>
 <h2>Introduction</h2>
 <p>This section opens the chapter and says what the rest of it covers in some detail.</p>
 <h2>Formulas</h2>
@@ -94,6 +95,7 @@ def test_no_blank_is_a_stopword_or_a_fragment(page) -> None:
 def test_definitions_from_sentences_and_definition_lists(page) -> None:
     prompts = {q.prompt: q for q in page if q.kind == "definition"}
     assert {"What is commit?", "What is branch?", "What is tag?"} <= set(prompts)
+    assert prompts["What does --cached do?"].answer.startswith("Compare the staged")  # an option
     commit = prompts["What is commit?"]
     assert commit.answer.startswith("A snapshot of the files")
     tag = prompts["What is tag?"]
