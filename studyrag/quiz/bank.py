@@ -36,6 +36,7 @@ from studyrag.types import (
 from studyrag.units import BULLET, DIFFICULTY_LINE
 
 DIFFICULTIES = ("Easy", "Medium", "Hard")
+WRITTEN_KINDS = frozenset({"cloze", "definition", "section"})  # written from any document
 GENERAL_TOPIC = "General"
 MAX_SUB_POINTS = 4  # outline questions list 3-4 sub-points; later lines are the next section
 
@@ -116,7 +117,10 @@ class Question:
 
     @property
     def heading(self) -> str:
-        """Heading path and title as one readable line (as a passage's heading reads)."""
+        """Heading path and title as one readable line (as a passage's heading reads); a
+        written question's title is its prompt, so its heading is its section's."""
+        if self.kind in WRITTEN_KINDS:
+            return heading_line(self.heading_path, "")
         return heading_line(self.heading_path, self.title)
 
     def cited_heading(self, citation: Citation) -> str:
@@ -383,14 +387,14 @@ def written_questions(
     """The cloze, definition and section questions written from any read document (``skip``:
     sections a question-bank document already asks about with its own questions)."""
     drafts = [d for d in document_questions(document) if d.section not in skip]
-    skip = _common_prefix([d.section for d in drafts])
+    depth = _common_prefix([d.section for d in drafts])
     seen: Counter[str] = Counter()
     questions = []
     for draft in drafts:
         base = question_id(document.source, draft)
         seen[base] += 1
         qid = base if seen[base] == 1 else f"{base}-{seen[base]}"
-        below = draft.section[skip:] or draft.section[-1:]
+        below = draft.section[depth:] or draft.section[-1:]
         start, end = document.to_original(draft.start, draft.end)
         questions.append(
             Question(

@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from studyrag.quiz.bank import DIFFICULTIES, Question, QuestionBank, indexed_bank
+from studyrag.quiz.bank import (
+    DIFFICULTIES,
+    WRITTEN_KINDS,
+    Question,
+    QuestionBank,
+    indexed_bank,
+)
 from studyrag.quiz.grader import Grader
 from studyrag.quiz.progress import ProgressStore
 from studyrag.types import StudyragError
@@ -114,7 +120,7 @@ def _pick_focused(questions: list[Question]) -> None:
 
 def _show_question(question: Question) -> None:
     level = question.difficulty or "difficulty not given"
-    where = question.citation_label if question.kind not in ("qa", "outline") else question.source
+    where = question.citation_label if question.kind in WRITTEN_KINDS else question.source
     st.caption(plain(f"{question.topic} · {level} · {where} · {question.id}"))
     if question.is_cloze:
         st.caption("Fill in the blank")
@@ -158,7 +164,10 @@ def _show_reference(settings: Settings, question: Question, result: dict[str, An
     st.markdown("**Graded against**")
     for passage in passages:
         heading = passage.get("heading") or question.heading
-        label = f"{escape_markdown(passage['source'])} · {escape_markdown(heading)}"
+        own = (passage["source"], passage["start"]) == (question.source, question.answer_start)
+        locator = question.locator if own else ""
+        where = " · ".join(p for p in (passage["source"], locator, heading) if p)
+        label = escape_markdown(where)
         with st.expander(label):
             _show_span(settings, passage["source"], passage["start"], passage["end"], heading)
 
@@ -259,7 +268,11 @@ def _practice(
         return
     question = bank.get(question_id)
     _show_question(question)
-    answer = st.text_area("Your answer", key=f"quiz_answer_{question.id}", height=200)
+    if question.is_cloze:
+        label, height = "The missing term (a word or two, as the document says it)", 68
+    else:
+        label, height = "Your answer", 200
+    answer = st.text_area(label, key=f"quiz_answer_{question.id}", height=height)
     if st.button("Grade my answer", key="quiz_grade", type="primary"):
         try:
             with st.spinner("Grading..."):
@@ -271,6 +284,7 @@ def _practice(
             st.session_state[_KEY_RESULT] = {"question_id": question.id, **result.to_dict()}
             if state.quiz_focus() is not None:
                 st.session_state.setdefault("quiz_focus_done", []).append(question.id)
+                st.rerun()  # the "questions left" line above counts this one now
     shown = st.session_state.get(_KEY_RESULT)
     if shown and shown["question_id"] == question.id:
         _show_result(shown, settings, question)

@@ -192,7 +192,7 @@ def test_uploading_a_pdf_and_a_web_page_makes_them_answerable(
     caption = wait.until(lambda d: visible(d, '[data-testid="stCaptionContainer"]', "R-intro.pdf"))
     assert re.search(r"R-intro\.pdf · p\. \d+", caption.text), caption.text
     box = wait.until(lambda d: visible(d, '[data-testid="stTextArea"] textarea'))
-    box.send_keys("objects ls function lists the names of the objects stored in the workspace")
+    box.send_keys("ls() lists the names of the objects stored in the workspace")
     box.send_keys(Keys.TAB)
     wait.until(idle)
     button(wait, "Grade my answer").click()
