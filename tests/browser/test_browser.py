@@ -101,7 +101,6 @@ def test_a_question_in_a_real_browser_gets_a_cited_answer(
     }
     (ARTIFACTS / "browser-timings.json").write_text(json.dumps(timings, indent=2) + "\n")
     print(f"\nbrowser timings: {timings}")
-    assert timings["question_to_answer_visible_s"] < 60
 
 
 def test_practice_in_a_real_browser_grades_and_schedules(

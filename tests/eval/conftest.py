@@ -1,9 +1,11 @@
 """Fixtures for the evaluation suite: a real local judge server and a tiny BEIR dataset.
 
-The judge is the only fake in the suite: a real HTTP server on 127.0.0.1 speaking the OpenAI
-``/v1/chat/completions`` protocol. It recognises the RAGAS prompts it is sent and answers them with
-a transparent rule (a statement is supported when 60% of its content words occur in the context), so
-tests can compute the expected scores by hand.
+The judge stands in for a remote LLM judge, which cannot run here (with
+``tests/generate/fake_openai.py``, one of the suite's two fakes, both for remote LLM endpoints): a
+real HTTP server on 127.0.0.1 speaking the OpenAI ``/v1/chat/completions`` protocol. It recognises
+the RAGAS prompts it is sent and answers them with a transparent rule (a statement is supported
+when 60% of its content words occur in the context), so tests can compute the expected scores by
+hand.
 """
 
 from __future__ import annotations

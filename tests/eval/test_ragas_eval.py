@@ -191,7 +191,6 @@ def _ragas_cli(reports: Path, *extra: str):
 def test_cli_ragas_with_the_real_assistant_and_judge(
     index_copy: Path, cli_env: Path, judge_server, monkeypatch, tmp_path: Path
 ) -> None:
-    pytest.importorskip("studyrag.assistant", reason="the assistant has not landed yet")
     monkeypatch.setenv("STUDYRAG_DATA_DIR", str(index_copy))
     result = _ragas_cli(tmp_path / "r", "--judge-url", judge_server.url, "--judge-runs", "2")
     assert result.exit_code == 0, result.output
@@ -209,7 +208,6 @@ def test_cli_ragas_with_the_real_assistant_and_judge(
 def test_cli_ragas_without_judge_says_so(
     index_copy: Path, cli_env: Path, monkeypatch, tmp_path: Path
 ) -> None:
-    pytest.importorskip("studyrag.assistant", reason="the assistant has not landed yet")
     monkeypatch.setenv("STUDYRAG_DATA_DIR", str(index_copy))
     monkeypatch.delenv("STUDYRAG_JUDGE_BASE_URL", raising=False)
     result = _ragas_cli(tmp_path / "r")

@@ -1,6 +1,8 @@
 """A real local HTTP server speaking the OpenAI chat-completions protocol (JSON and SSE).
 
-The only fake in the test suite: it stands in for Ollama / vLLM / llama.cpp server / OpenAI.
+It stands in for Ollama / vLLM / llama.cpp server / OpenAI, which cannot run here; with the RAGAS
+judge server in ``tests/eval/conftest.py`` it is one of the suite's two fakes, both for remote LLM
+endpoints. Every model, engine and scorer that can run here runs for real.
 Replies are scripted per test (a string, or a function of the request); every request is kept.
 """
 

@@ -61,30 +61,36 @@ def test_packaged_model_is_found_without_importing_its_package() -> None:
 def test_smollm2_answers_a_corpus_question_validated_against_its_citations(
     pipeline: StudyPipeline,
 ) -> None:
+    """The model samples, and a 135M model may now and then say the passages do not cover a
+    question it answered the time before: it gets three tries, and one must be an answer whose
+    every citation and sentence are checked (a refusal alone fails the test)."""
     settings = pipeline.settings.model_copy(update={"backend": GeneratorBackend.LOCAL})
     assistant = Assistant(pipeline, settings)
-    pieces = []
-    answer = None
-    for item in assistant.ask_stream(
-        QUESTION, request=AskRequest(backend=GeneratorBackend.LOCAL, top_k=3)
-    ):
-        if isinstance(item, str):
-            pieces.append(item)
-        else:
-            answer = item
-    assert answer is not None and answer.backend == "local"
-    assert len(pieces) > 1  # streamed token by token
-    if answer.refused:  # a 135M model may say the passages do not cover it: an honest outcome
-        assert answer.citations == []
+    request = AskRequest(backend=GeneratorBackend.LOCAL, top_k=3)
+    for _attempt in range(3):
+        pieces: list[str] = []
+        answer = None
+        for item in assistant.ask_stream(QUESTION, request=request):
+            if isinstance(item, str):
+                pieces.append(item)
+            else:
+                answer = item
+        assert answer is not None and answer.backend == "local"
+        assert len(pieces) > 1  # streamed token by token
+        if answer.refused:  # honest, but not what this test is about: ask again
+            assert answer.citations == []
+            continue
+        assert answer.citations and answer.sentences
+        cited = {c.n for c in answer.citations}
+        assert cited <= {p.n for p in answer.passages}
+        for sentence in answer.sentences:
+            # Every sentence is either backed by a passage it cites or visibly flagged.
+            assert sentence.supported == bool(sentence.citations)
+            if not sentence.supported:
+                assert f"{sentence.text} {UNSUPPORTED_MARK}" in answer.text
+        assert {n for s in parse_answer(answer.text) for n in s.cited} >= cited
         return
-    cited = {c.n for c in answer.citations}
-    assert cited <= {p.n for p in answer.passages}
-    for sentence in answer.sentences:
-        # Every sentence is either backed by a passage it cites or visibly flagged.
-        assert sentence.supported == bool(sentence.citations)
-        if not sentence.supported:
-            assert f"{sentence.text} {UNSUPPORTED_MARK}" in answer.text
-    assert {n for s in parse_answer(answer.text) for n in s.cited} >= cited
+    pytest.fail("SmolLM2 refused the KV-cache question three times: nothing was checked")
 
 
 def test_the_same_wheel_serves_the_openai_protocol_for_the_openai_backend(tmp_path: Path) -> None:

@@ -1,3 +1,8 @@
+import os
+import subprocess
+import sys
+import zlib
+
 import pytest
 
 from studyrag.index.lexical import LexicalAnalyzer
@@ -19,7 +24,19 @@ def test_query_vector_is_binary_and_ids_are_stable() -> None:
     vector = encoder.query("KV cache, KV caching")
     assert sorted(vector.indices) == sorted({term_id("kv"), term_id("cach")})
     assert set(vector.values) == {1.0}
-    assert term_id("lora") == term_id("lora") and 0 <= term_id("lora") < 2**31
+    # Stable across processes and runs (stored in the index): CRC32 in 31 bits, not hash().
+    assert term_id("lora") == zlib.crc32(b"lora") & 0x7FFFFFFF == 881_021_184
+    assert term_id("lora") != term_id("loras") and 0 <= term_id("cach") < 2**31
+    script = "from studyrag.index.sparse import term_id; print(term_id('lora'))"
+    for seed in ("1", "2"):
+        other = subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert int(other.stdout) == term_id("lora")
 
 
 def test_bad_parameters_are_refused() -> None:

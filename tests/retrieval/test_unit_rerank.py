@@ -1,4 +1,5 @@
-"""The unit reranker on real chunks with a transparent scorer, and with the real cross-encoder."""
+"""The unit reranker on hand-made passages and on the index, always with the real cross-encoder
+(a recorder around it shows which texts it was given)."""
 
 from __future__ import annotations
 
@@ -16,49 +17,69 @@ def _hit(chunk_id: str, text: str, title: str = "") -> Hit:
     return Hit(Chunk(chunk_id, "doc.txt", text, 0, len(text), title=title), score=0.0)
 
 
-class CountingScorer:
-    """Scores a text by how often it says "needle"; remembers what it was asked."""
+class Recorder:
+    """The real cross-encoder (``pipeline.reranker.score``), remembering what it was asked."""
 
-    def __init__(self) -> None:
+    def __init__(self, pipeline) -> None:
+        self.score = pipeline.reranker.score
         self.seen: list[str] = []
 
     def __call__(self, query: str, texts: Sequence[str]) -> np.ndarray:
         self.seen.extend(texts)
-        return np.array([t.count("needle") for t in texts], dtype=np.float32)
+        return self.score(query, texts)
+
+    def best(self, query: str, hit: Hit) -> float:
+        """The best real score among the texts this hit sent."""
+        sent = [t for t in self.seen if t in hit.chunk.index_text or t == hit.chunk.index_text]
+        return float(np.max(self.score(query, sent)))
 
 
-def test_a_passage_scores_its_best_unit_minus_its_rank_penalty() -> None:
+LORA = "How does LoRA cut the number of trainable parameters?"
+
+
+def test_a_passage_scores_its_best_unit_minus_its_rank_penalty(pipeline) -> None:
     hits = [
         _hit("a", "Plain words here.\nNothing to see in this one."),
-        _hit("b", "Some filler sentence.\n- needle needle needle in one bullet\n- another item"),
-        _hit("c", "A needle sentence, and another needle."),
+        _hit(
+            "b",
+            "Some filler sentence about the weather.\n"
+            "- LoRA freezes the weights and trains two small low-rank matrices instead\n"
+            "- another item on a different topic",
+        ),
+        _hit("c", "Quantization stores model weights in fewer bits to save memory."),
     ]
-    scorer = CountingScorer()
-    ranked = UnitReranker(scorer).run("q", hits, rank_penalty=0.5)
-    assert [h.chunk.chunk_id for h in ranked] == ["b", "c", "a"]
-    by_id = {h.chunk.chunk_id: h for h in ranked}
-    assert by_id["b"].rerank_score == 3.0 and by_id["b"].score == pytest.approx(3.0 - 0.5)
-    assert by_id["c"].score == pytest.approx(2.0 - 1.0)
+    scorer = Recorder(pipeline)
+    ranked = UnitReranker(scorer).run(LORA, hits, rank_penalty=0.5)
+    assert ranked[0].chunk.chunk_id == "b"
+    for rank, hit in enumerate(hits):
+        assert hit.rerank_score == pytest.approx(scorer.best(LORA, hit), abs=1e-4)
+        assert hit.score == pytest.approx(hit.rerank_score - 0.5 * rank, abs=1e-4)
     # units, not passages: the bullet was scored on its own
-    assert "needle needle needle in one bullet" in scorer.seen
+    bullet = "LoRA freezes the weights and trains two small low-rank matrices instead"
+    assert any(t.endswith(bullet) for t in scorer.seen)
+    assert not any("weather" in t and "LoRA" in t for t in scorer.seen)
 
 
-def test_a_big_rank_penalty_keeps_the_fused_order() -> None:
-    hits = [_hit("a", "No match at all here."), _hit("b", "needle needle")]
-    ranked = UnitReranker(CountingScorer()).run("q", hits, rank_penalty=10.0)
+def test_a_big_rank_penalty_keeps_the_fused_order(pipeline) -> None:
+    hits = [
+        _hit("a", "No match at all here."),
+        _hit("b", "LoRA trains low-rank adapter matrices beside the frozen weights."),
+    ]
+    ranked = UnitReranker(Recorder(pipeline)).run(LORA, hits, rank_penalty=100.0)
     assert [h.chunk.chunk_id for h in ranked] == ["a", "b"]
+    assert ranked[1].rerank_score > ranked[0].rerank_score  # b is the better passage all the same
 
 
-def test_whole_mode_scores_each_passage_once() -> None:
-    hits = [_hit("a", "One sentence. needle two."), _hit("b", "needle")]
-    scorer = CountingScorer()
-    UnitReranker(scorer).run("q", hits, whole=True)
+def test_whole_mode_scores_each_passage_once(pipeline) -> None:
+    hits = [_hit("a", "One sentence. LoRA two."), _hit("b", "LoRA")]
+    scorer = Recorder(pipeline)
+    UnitReranker(scorer).run(LORA, hits, whole=True)
     assert scorer.seen == [hits[0].chunk.index_text, hits[1].chunk.index_text]
 
 
-def test_negative_penalty_is_refused() -> None:
+def test_negative_penalty_is_refused(pipeline) -> None:
     with pytest.raises(ValueError):
-        UnitReranker(CountingScorer()).run("q", [], rank_penalty=-1.0)
+        UnitReranker(Recorder(pipeline)).run("q", [], rank_penalty=-1.0)
 
 
 def test_units_find_the_right_part_of_a_long_answer(pipeline) -> None:
@@ -71,7 +92,7 @@ def test_units_find_the_right_part_of_a_long_answer(pipeline) -> None:
     assert "7% of global revenue" in reranked.hits[0].chunk.text
 
 
-def test_tail_passages_send_only_their_units_that_share_query_terms() -> None:
+def test_tail_passages_send_only_their_units_that_share_query_terms(pipeline) -> None:
     """Past ``full`` hits, a passage is scored on its ``tail_units`` units with the most query
     terms (the real analyzer picks them); the head still sends every unit."""
     from studyrag.index.lexical import LexicalAnalyzer
@@ -82,10 +103,9 @@ def test_tail_passages_send_only_their_units_that_share_query_terms() -> None:
         "Nothing here at all.\nThe needle sits in a haystack.\nA haystack without it.\n"
         "Unrelated closing words.",
     )
-    scorer = CountingScorer()
-    ranked = UnitReranker(scorer, LexicalAnalyzer()).run(
-        "where is the needle in the haystack?", [head, tail], full=1, tail_units=2
-    )
+    scorer = Recorder(pipeline)
+    query = "where is the needle in the haystack?"
+    ranked = UnitReranker(scorer, LexicalAnalyzer()).run(query, [head, tail], full=1, tail_units=2)
     assert [s for s in scorer.seen if "plain" in s] == [
         "First plain sentence.",
         "Second plain sentence.",
@@ -95,6 +115,7 @@ def test_tail_passages_send_only_their_units_that_share_query_terms() -> None:
         "The needle sits in a haystack.",
         "A haystack without it.",
     ]
-    assert ranked[0].chunk.chunk_id == "b" and ranked[0].rerank_score == 1.0
+    needle = float(scorer.score(query, ["The needle sits in a haystack."])[0])
+    assert ranked[0].chunk.chunk_id == "b" and ranked[0].rerank_score == pytest.approx(needle)
     with pytest.raises(ValueError):
         UnitReranker(scorer).run("q", [head], tail_units=0)
