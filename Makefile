@@ -32,6 +32,7 @@ chromium:
 
 test: setup chromium
 	$(BIN)/ruff check .
+	$(BIN)/python scripts/typecheck.py
 	$(BIN)/python -m pytest
 
 # The CI gate: `studyrag eval suite` runs every gold set of eval/suite.json (corpus/, its hard
@@ -48,6 +49,7 @@ test-fast: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/typecheck.py
 
 bench: setup ingest chromium
 	$(BIN)/python bench/bench_retrieval.py
@@ -81,4 +83,4 @@ eval-ragas: setup
 	$(BIN)/studyrag eval ragas
 
 clean:
-	rm -rf .studyrag .studyrag-docs .pytest_cache .ruff_cache
+	rm -rf .studyrag .studyrag-docs .pytest_cache .ruff_cache .mypy_cache .typecheck

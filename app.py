@@ -26,6 +26,7 @@ from studyrag.ingest.pipeline import IngestReport, Progress
 from studyrag.ingest.readers import supported_suffixes
 from studyrag.offline import pin_offline
 from studyrag.pipeline import IndexStatus, StudyPipeline, clean_query
+from studyrag.quiz.ui import render_practice_page
 from studyrag.settings import GeneratorBackend, Settings
 from studyrag.types import StudyragError
 from studyrag.ui import chat, state
@@ -36,13 +37,6 @@ from studyrag.ui.markdown import (
     escape_markdown,
     text_to_markdown,
 )
-
-PracticePage = Callable[[StudyPipeline, Settings], None]
-try:  # the Practice page lands separately; the app works without it
-    from studyrag.quiz.ui import render_practice_page as _practice
-except ImportError:
-    _practice = None
-render_practice_page: PracticePage | None = _practice
 
 log = logging.getLogger("studyrag.app")
 T = TypeVar("T")
@@ -827,11 +821,10 @@ def main() -> None:
             documents_view, title="Documents", icon=":material/description:", url_path="documents"
         ),
     ]
-    if render_practice_page is not None and status.chunks:
-        practice = render_practice_page
+    if status.chunks:
 
         def practice_view() -> None:
-            practice(pipeline, settings)
+            render_practice_page(pipeline, settings)
 
         practice_page = st.Page(
             practice_view, title="Practice", icon=":material/school:", url_path="practice"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studyrag.eval.gold import GoldQuestion
-from studyrag.eval.reports import Report, markdown_table
+from studyrag.eval.reports import Report, Summary, markdown_table
 from studyrag.index.files import atomic_write_text
 from studyrag.types import StudyragError
 
@@ -216,13 +216,13 @@ def per_question_table(report: AnswerReport) -> str:
 
 def answers_report(reports: Sequence[AnswerReport], label: str) -> Report:
     """The run report: systems side by side, then the composer's answers question by question."""
-    summary = {r.system: {k: v for k, v in r.summary().items()} for r in reports}
+    summary: Summary = {r.system: dict(r.summary()) for r in reports}
     main = reports[0]
     return Report(
         kind="answers",
         title="Answer quality: key facts stated",
         label=label,
-        summary=summary,  # type: ignore[arg-type]
+        summary=summary,
         sections=[
             ("Systems", comparison_table(reports)),
             (f"Questions ({main.system})", per_question_table(main)),
@@ -324,12 +324,12 @@ def check_answers(
                 f"({before:.3f} -> {summary[metric]:.3f}; allowed {config.max_drop})"
             )
     for score in report.scores:
-        before = baseline.stated.get(score.qid, {})
+        stated_before = baseline.stated.get(score.qid, {})
         now = dict(zip(score.facts, score.stated, strict=True))
-        lost = [f for f, ok in before.items() if ok and not now.get(f, False)]
+        lost = [f for f, ok in stated_before.items() if ok and not now.get(f, False)]
         if lost:
             result.lost.append((score, lost))
-        elif any(ok and not before.get(f, False) for f, ok in now.items()):
+        elif any(ok and not stated_before.get(f, False) for f, ok in now.items()):
             result.gained.append(score.qid)
     n_lost = sum(len(facts) for _score, facts in result.lost)
     if n_lost > config.max_lost_facts:
@@ -353,8 +353,8 @@ def render_answer_gate(result: AnswerGateResult) -> str:
         lines.append(f"\n{len(result.lost)} answer(s) lost facts:")
     for score, lost in result.lost:
         lines.append(f"  {score.qid} lost {lost}: {score.question}")
-        before = " ".join(plain_answer(result.baseline.answers.get(score.qid, "")).split())
-        lines.append(f"    - baseline: {before[:200]}")
+        old_answer = " ".join(plain_answer(result.baseline.answers.get(score.qid, "")).split())
+        lines.append(f"    - baseline: {old_answer[:200]}")
         lines.append(f"    + now:      {' '.join(plain_answer(score.answer).split())[:200]}")
     if result.gained:
         gained = ", ".join(result.gained)

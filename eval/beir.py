@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock, Timeout
 
@@ -304,11 +305,12 @@ def _marker(dataset: BeirDataset, embedder: Embedder) -> dict[str, object]:
     }
 
 
-def _read_marker(path: Path) -> dict[str, object] | None:
+def _read_marker(path: Path) -> dict[str, Any] | None:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        marker = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    return marker if isinstance(marker, dict) else None
 
 
 def index_dataset(
@@ -334,8 +336,8 @@ def index_dataset(
         and pipeline.store.count() == recorded.get("chunks")
     ):
         say(f"reusing the index of {dataset.name} in {pipeline.store.name}")
-        stats = dict(recorded.get("stats") or {})
-        return IndexStats(**{**stats, "reused": True})  # type: ignore[arg-type]
+        recorded_stats = dict(recorded.get("stats") or {})
+        return IndexStats(**{**recorded_stats, "reused": True})
     lock = settings.index_dir / "ingest.lock"
     lock.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -354,7 +356,7 @@ def _build_index(
     started = time.perf_counter()
     store, embedder = pipeline.store, pipeline.embedder
     if store.exists():
-        store.client.delete_collection(store.name)
+        store.drop()
     store.ensure_collection()
     per_doc = [document_chunks(d, *dataset.corpus[d], embedder) for d in dataset.corpus]
     lengths = [len(pipeline.analyzer(c.index_text)) for pieces in per_doc for c in pieces]

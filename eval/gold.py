@@ -83,10 +83,15 @@ def load_gold(path: Path, corpus_dir: Path) -> list[GoldQuestion]:
 
 def _fact(value: object) -> tuple[str, ...]:
     """A fact as alternatives: ``"21.5 GB"`` or ``["2 * d * r", "2dr"]``."""
-    alternatives = (value,) if isinstance(value, str) else tuple(value)  # type: ignore[arg-type]
+    if isinstance(value, str):
+        alternatives: tuple[object, ...] = (value,)
+    elif isinstance(value, (list, tuple)):
+        alternatives = tuple(value)
+    else:
+        alternatives = ()
     if not alternatives or not all(isinstance(a, str) and a.strip() for a in alternatives):
         raise ValueError(f"bad fact {value!r}: a non-empty string or list of strings")
-    return alternatives
+    return tuple(str(a) for a in alternatives)
 
 
 def load_questions(path: Path) -> list[tuple[str, str]]:

@@ -156,7 +156,8 @@ class EmbedderEmbeddings(BaseRagasEmbeddings):
         self.embedder = embedder
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.embedder.embed_documents(texts).tolist()
+        vectors: list[list[float]] = self.embedder.embed_documents(texts).tolist()
+        return vectors
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
@@ -312,11 +313,12 @@ def score_records(
 
 
 def _float(value: object) -> float:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    if not isinstance(value, (int, float, str)):
         return float("nan")
-    return number
+    try:
+        return float(value)
+    except ValueError:
+        return float("nan")
 
 
 # The run -----------------------------------------------------------------------------------------

@@ -192,14 +192,11 @@ def default_plot_metrics(summary: Summary) -> list[str]:
     metrics: list[str] = []
     for values in summary.values():
         metrics += [m for m in values if m not in metrics]
-    return [
-        m
-        for m in metrics
-        if all(
-            v.get(m) is None or (not math.isnan(v[m]) and 0.0 <= v[m] <= 1.0)  # type: ignore[arg-type]
-            for v in summary.values()
-        )
-    ]
+    return [m for m in metrics if all(_unit_interval(v.get(m)) for v in summary.values())]
+
+
+def _unit_interval(value: float | None) -> bool:
+    return value is None or (not math.isnan(value) and 0.0 <= value <= 1.0)
 
 
 def _new_folder(root: Path, created: str, kind: str) -> Path:

@@ -71,7 +71,9 @@ class AlignedText:
         ordered = sorted(edits)
         if not ordered:
             return self
-        text, starts, ends = [], [], []
+        text: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
         cursor = 0
         for start, end, replacement in ordered:
             if start < cursor or end < start:

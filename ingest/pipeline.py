@@ -234,11 +234,11 @@ class Ingestor:
 
         now = time.time()
         for file, document in to_index:
-            chunks = per_source.get(document.source)
-            if chunks is None:
+            written = per_source.get(document.source)
+            if written is None:
                 continue
             previous = manifest.entries.get(document.source)
-            new_ids = [c.chunk_id for c in chunks]
+            new_ids = [c.chunk_id for c in written]
             if previous:
                 self.store.delete_chunks([c for c in previous.chunk_ids if c not in set(new_ids)])
                 report.updated.append(document.source)

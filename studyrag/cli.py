@@ -119,7 +119,6 @@ def search(
             questions = batch.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as error:
             fail(f"cannot read {batch}: {error}")
-            return
     else:
         questions = [query or ""]
 
@@ -145,7 +144,7 @@ def search(
 
 def _answer_json(answer: Answer) -> dict[str, Any]:
     """The documented shape, plus the nearest passages when the answer is a refusal."""
-    from studyrag.generate.base import Citation
+    from studyrag.types import Citation
 
     data = answer.to_dict()
     if answer.refused:

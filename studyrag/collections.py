@@ -9,6 +9,7 @@ changed under a file lock so two app sessions or a CLI call cannot lose each oth
 
 from __future__ import annotations
 
+import builtins  # the catalog's list() method hides the builtin inside the class
 import json
 import re
 import shutil
@@ -108,7 +109,7 @@ class CollectionCatalog:
 
     # Changing --------------------------------------------------------------------------------
     @contextmanager
-    def _editing(self) -> Iterator[tuple[dict[str, str], list[Collection]]]:
+    def _editing(self) -> Iterator[tuple[dict[str, str], builtins.list[Collection]]]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock:
             names, others = self._load()
@@ -122,7 +123,9 @@ class CollectionCatalog:
                 },
             )
 
-    def _check_free(self, name: str, names: dict[str, str], others: list[Collection]) -> None:
+    def _check_free(
+        self, name: str, names: dict[str, str], others: builtins.list[Collection]
+    ) -> None:
         taken = [self._home(names), *others]
         if any(c.name.lower() == name.lower() for c in taken):
             raise StudyragError(f"there is already a collection named {name!r}")

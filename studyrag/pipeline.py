@@ -257,12 +257,11 @@ class StudyPipeline:
         return lines
 
     def status(self) -> IndexStatus:
+        note: str | None = None
         try:
             manifest = Manifest.load(self.settings.manifest_path)
         except ValueError as error:
             manifest, note = None, str(error)
-        else:
-            note = None
         notes = [note] if note else []
         if old := legacy_index(self.settings):
             notes.append(

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from studyrag.ingest.cleaner import AlignedText
 from studyrag.types import StudyragError
@@ -119,13 +120,10 @@ MONOSPACE_FONT = re.compile(
 """Font names that mark code (PDF fonts, DOCX and PPTX runs)."""
 
 
-def monospace_runs(runs: Sequence[object]) -> bool:
+def monospace_runs(runs: Sequence[Any]) -> bool:  # python-docx / python-pptx runs (untyped)
     """Every run with text is set in a monospace font (a code line in an office document)."""
-    shown = [r for r in runs if r.text.strip()]  # type: ignore[attr-defined]
-    return bool(shown) and all(
-        r.font.name and MONOSPACE_FONT.search(r.font.name)  # type: ignore[attr-defined]
-        for r in shown
-    )
+    shown = [r for r in runs if r.text.strip()]
+    return bool(shown) and all(r.font.name and MONOSPACE_FONT.search(r.font.name) for r in shown)
 
 
 _CODE_STYLE = re.compile(r"verbatim|code|source|literal", re.IGNORECASE)
@@ -137,10 +135,10 @@ def squash(text: str) -> str:
     return _SPACES.sub(" ", text.replace("\n", " ")).strip()
 
 
-def run_mark(run: object, style: str = "") -> Mark | None:
+def run_mark(run: Any, style: str = "") -> Mark | None:
     """How a DOCX or PPTX text run marks its text: a monospace font or code style, bold,
     italics (None: plain)."""
-    font = run.font  # type: ignore[attr-defined]  # python-docx and python-pptx runs alike
+    font = run.font  # python-docx and python-pptx runs alike
     if (font.name and MONOSPACE_FONT.search(font.name)) or _CODE_STYLE.search(style):
         return Mark.CODE
     if font.bold:
@@ -199,7 +197,8 @@ class DocumentBuilder:
         text: str,
         page: int | None,
         terms: Sequence[MarkedTerm] = (),
-        **extra: object,
+        level: int = 0,
+        rows: tuple[tuple[str, ...], ...] = (),
     ) -> None:
         if self._parts:
             self._parts.append("\n\n")
@@ -209,9 +208,7 @@ class DocumentBuilder:
         self._length += len(text)
         section = self.section
         kept = _kept_terms(text, terms)
-        self.blocks.append(
-            Block(kind, start, self._length, section, page=page, terms=kept, **extra)  # type: ignore[arg-type]
-        )
+        self.blocks.append(Block(kind, start, self._length, section, level, page, rows, kept))
 
     def heading(self, title: str, level: int, page: int | None = None) -> None:
         title = squash(title).strip("#").strip()
@@ -296,7 +293,11 @@ class Reader(ABC):
         source: str,
         path: Path,
         sha256: str,
-        **fields: object,
+        *,
+        encoding: str = "utf-8",
+        page_unit: PageUnit = PageUnit.NONE,
+        pages: int = 0,
+        notes: list[str] | None = None,
     ) -> ReadDocument:
         """The built document, or SkipFile when no block holds text."""
         if not any(b.kind is not BlockKind.HEADING for b in builder.blocks):
@@ -308,5 +309,8 @@ class Reader(ABC):
             blocks=builder.blocks,
             sha256=sha256,
             format=self.format,
-            **fields,  # type: ignore[arg-type]
+            encoding=encoding,
+            page_unit=page_unit,
+            pages=pages,
+            notes=notes or [],
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 from studyrag.ingest.readers.archive import open_zip
 from studyrag.ingest.readers.base import (
@@ -24,25 +25,25 @@ _CODE_STYLE = re.compile(r"code|preformatted|verbatim|macro text|plain text", re
 _LIST_STYLE = re.compile(r"list", re.I)
 
 
-def _style(paragraph: object) -> str:
-    style = paragraph.style  # type: ignore[attr-defined]
+def _style(paragraph: Any) -> str:  # python-docx objects: the library has no types
+    style = paragraph.style
     return (style.name or "") if style is not None else ""
 
 
-def _is_code(paragraph: object) -> bool:
+def _is_code(paragraph: Any) -> bool:
     if _CODE_STYLE.search(_style(paragraph)):
         return True
-    return monospace_runs(paragraph.runs)  # type: ignore[attr-defined]
+    return monospace_runs(paragraph.runs)
 
 
-def _terms(paragraph: object) -> list[MarkedTerm]:
-    runs = paragraph.runs  # type: ignore[attr-defined]
+def _terms(paragraph: Any) -> list[MarkedTerm]:
+    runs = paragraph.runs
     return run_terms((run.text, run_mark(run, _style(run))) for run in runs)
 
 
-def _list_depth(paragraph: object) -> int | None:
+def _list_depth(paragraph: Any) -> int | None:
     """The list level of a numbered or bulleted paragraph, else None."""
-    properties = paragraph._p.pPr  # type: ignore[attr-defined]
+    properties = paragraph._p.pPr
     if properties is not None and properties.numPr is not None:
         level = properties.numPr.ilvl
         return int(level.val) if level is not None else 0

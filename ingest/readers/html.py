@@ -13,8 +13,8 @@ import re
 import warnings
 from pathlib import Path
 
-from bs4 import BeautifulSoup, NavigableString, Tag, XMLParsedAsHTMLWarning
-from bs4.element import Comment, Doctype, ProcessingInstruction
+from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
+from bs4.element import Comment, Doctype, NavigableString, ProcessingInstruction
 
 from studyrag.ingest.readers.base import (
     DocumentBuilder,
@@ -179,7 +179,7 @@ def main_content(soup: BeautifulSoup) -> Tag:
     """The page's main content element: <main>, role=main or a single <article>, else <body>."""
     for candidate in (
         soup.find("main"),
-        soup.find(attrs={"role": "main"}),
+        soup.find(role="main"),
     ):
         if isinstance(candidate, Tag):
             return candidate

@@ -21,6 +21,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from studyrag.ingest.readers.base import (
     MONOSPACE_FONT,
@@ -76,7 +77,7 @@ def _word_mark(font: str) -> Mark | None:
     return None
 
 
-def _line_terms(raw_page: object, text: str, start: int, end: int) -> tuple[MarkedTerm, ...]:
+def _line_terms(raw_page: Any, text: str, start: int, end: int) -> tuple[MarkedTerm, ...]:
     """The marked terms of one line: runs of words in the same code, italic or bold face."""
     words = []
     for match in re.finditer(r"\S+", text[start:end]):
@@ -87,12 +88,12 @@ def _line_terms(raw_page: object, text: str, start: int, end: int) -> tuple[Mark
     return tuple(t for t in terms if t.text)
 
 
-def _font_info(textpage: object, index: int) -> tuple[str, int]:
+def _font_info(textpage: Any, index: int) -> tuple[str, int]:
     import pypdfium2.raw as pdfium_c
 
     buffer = ctypes.create_string_buffer(128)
     flags = ctypes.c_int()
-    pdfium_c.FPDFText_GetFontInfo(textpage, index, buffer, 128, ctypes.byref(flags))  # type: ignore[arg-type]
+    pdfium_c.FPDFText_GetFontInfo(textpage, index, buffer, 128, ctypes.byref(flags))
     return buffer.value.decode("latin-1", "replace"), flags.value
 
 
@@ -101,11 +102,11 @@ def _clean(text: str) -> str:
     return text.replace("\u00a0", " ")
 
 
-def page_lines(page: object, number: int) -> list[PdfLine]:
+def page_lines(page: Any, number: int) -> list[PdfLine]:
     """The text lines of one page, with position and font, super/subscripts merged."""
     import pypdfium2.raw as pdfium_c
 
-    textpage = page.get_textpage()  # type: ignore[attr-defined]
+    textpage = page.get_textpage()
     try:
         raw_page = textpage.raw
         text = textpage.get_text_range()
@@ -181,11 +182,11 @@ def _running_key(line: PdfLine) -> tuple[str, int]:
     return _DIGITS.sub("#", squash(line.text).lower()), round(line.y / 12)
 
 
-def _outline(pdf: object) -> dict[int, list[tuple[int, str]]]:
+def _outline(pdf: Any) -> dict[int, list[tuple[int, str]]]:
     """Bookmarks by 1-based page: (level, title) in outline order."""
     by_page: dict[int, list[tuple[int, str]]] = {}
     try:
-        for bookmark in pdf.get_toc(max_depth=8):  # type: ignore[attr-defined]
+        for bookmark in pdf.get_toc(max_depth=8):
             destination = bookmark.get_dest()
             index = destination.get_index() if destination is not None else None
             title = squash(bookmark.get_title() or "")
@@ -325,20 +326,20 @@ class PdfReader(Reader):
 
     def _read(
         self,
-        pdf: object,
+        pdf: Any,
         source: str,
         path: Path,
         sha256: str,
         progress: PageProgress | None,
     ) -> ReadDocument:
-        count = len(pdf)  # type: ignore[arg-type]
+        count = len(pdf)
         if count == 0:
             raise SkipFile("PDF has no pages")
         pages: list[list[PdfLine]] = []
         heights: list[float] = []
         widths: list[float] = []
         for index in range(count):
-            page = pdf[index]  # type: ignore[index]
+            page = pdf[index]
             try:
                 heights.append(page.get_height())
                 widths.append(page.get_width())

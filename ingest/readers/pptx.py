@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from studyrag.ingest.readers.archive import open_zip
 from studyrag.ingest.readers.base import (
@@ -20,11 +21,11 @@ from studyrag.ingest.readers.base import (
 )
 
 
-def _shapes(shapes: object) -> Iterator[object]:
+def _shapes(shapes: Any) -> Iterator[Any]:  # python-pptx shapes (the library has no types)
     """Shapes in reading order (top to bottom, left to right), groups opened."""
     from pptx.enum.shapes import MSO_SHAPE_TYPE
 
-    ordered = sorted(shapes, key=lambda s: ((s.top or 0) // 10000, s.left or 0))  # type: ignore[attr-defined]
+    ordered = sorted(shapes, key=lambda s: ((s.top or 0) // 10000, s.left or 0))
     for shape in ordered:
         if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
             yield from _shapes(shape.shapes)
@@ -77,9 +78,9 @@ class PptxReader(Reader):
         return self.finish(builder, source, path, sha256, page_unit=PageUnit.SLIDE, pages=count)
 
     @staticmethod
-    def _text_frame(builder: DocumentBuilder, frame: object, number: int) -> None:
+    def _text_frame(builder: DocumentBuilder, frame: Any, number: int) -> None:
         code: list[str] = []
-        for paragraph in frame.paragraphs:  # type: ignore[attr-defined]
+        for paragraph in frame.paragraphs:
             text = "".join(run.text for run in paragraph.runs) or paragraph.text
             if text.strip() and monospace_runs(paragraph.runs):
                 code.append(text)

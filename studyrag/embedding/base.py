@@ -66,7 +66,7 @@ class Embedder(ABC):
 def normalize_rows(matrix: np.ndarray) -> np.ndarray:
     """L2-normalise each row (zero rows stay zero)."""
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
+    return np.asarray(matrix / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
 def encode_by_length(

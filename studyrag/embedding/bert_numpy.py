@@ -24,7 +24,7 @@ _BLAS = ThreadpoolController()
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
     mean = x.mean(-1, keepdims=True)
     variance = ((x - mean) ** 2).mean(-1, keepdims=True)
-    return (x - mean) / np.sqrt(variance + eps) * weight + bias
+    return np.asarray((x - mean) / np.sqrt(variance + eps) * weight + bias, dtype=np.float32)
 
 
 class _Layer:
@@ -106,4 +106,4 @@ class NumpyBertEncoder:
             x = _layer_norm(h @ layer.down_weight + layer.down_bias + x, *layer.norm2, self.eps)
         pooled = (x * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)

@@ -47,7 +47,8 @@ class BgeOnnxEmbedder(Embedder):
                 "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
                 "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
             }
-            return self._session.run(["last_hidden_state"], feeds)[0][:, 0, :]  # CLS pooling
+            hidden = self._session.run(["last_hidden_state"], feeds)[0]
+            return np.asarray(hidden[:, 0, :], dtype=np.float32)  # CLS pooling
 
         return encode_by_length(texts, batch_size, self.dim, self._encoder, run)
 
@@ -59,4 +60,4 @@ class BgeOnnxEmbedder(Embedder):
         return self._encode(list(texts), batch_size)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._encode([QUERY_PREFIX + text], 1)[0]
+        return np.asarray(self._encode([QUERY_PREFIX + text], 1)[0], dtype=np.float32)

@@ -78,7 +78,7 @@ class MiniLMEmbedder(Embedder):
                 "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
                 "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
             }
-            return session.run(None, feeds)[0]
+            return np.asarray(session.run(None, feeds)[0], dtype=np.float32)
 
         return encode_by_length(texts, batch_size, self.dim, tokenizer, run)
 
@@ -115,4 +115,4 @@ class MiniLMEmbedder(Embedder):
         return normalize_rows(np.asarray(vectors, dtype=np.float32))
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_documents([text])[0]
+        return np.asarray(self.embed_documents([text])[0], dtype=np.float32)

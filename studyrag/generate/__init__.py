@@ -5,7 +5,6 @@ from __future__ import annotations
 from studyrag.generate.base import (
     Answer,
     AnswerSentence,
-    Citation,
     Draft,
     Generator,
     Passage,
@@ -13,7 +12,22 @@ from studyrag.generate.base import (
 )
 from studyrag.generate.extractive import ExtractiveGenerator, UnitScorer
 from studyrag.settings import GeneratorBackend, Settings
-from studyrag.types import StudyragError
+from studyrag.types import Citation, StudyragError
+
+__all__ = [
+    "Answer",
+    "AnswerSentence",
+    "Citation",
+    "Draft",
+    "ExtractiveGenerator",
+    "Generator",
+    "Passage",
+    "Quote",
+    "UnitScorer",
+    "backend_of",
+    "make_generator",
+    "parse_backend",
+]
 
 
 def backend_of(value: GeneratorBackend | str | None, settings: Settings) -> GeneratorBackend:

@@ -107,6 +107,13 @@ class Generator(ABC):
         """Answer text in pieces as they are produced (default: all at once)."""
         yield self.generate(question, passages)
 
+    def compose(
+        self, question: str, passages: Sequence[Passage], max_words: int | None = None
+    ) -> Draft:
+        """The answer before validation (default: the generated text, no quote spans and no word
+        budget; the extractive generator knows both)."""
+        return Draft(self.generate(question, passages))
+
     def condense(self, question: str, history: History) -> str:
         """A standalone question for retrieval (default: deterministic rules, no model)."""
         return condense_question(question, history)

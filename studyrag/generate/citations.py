@@ -10,11 +10,12 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from studyrag.embedding import Embedder
-from studyrag.generate.base import AnswerSentence, Citation, Passage
+from studyrag.generate.base import AnswerSentence, Passage
 from studyrag.generate.injection import evidence_text
 from studyrag.generate.refusal import is_refusal_text
 from studyrag.index.lexical import LexicalAnalyzer
 from studyrag.sentences import normalize, split_sentences
+from studyrag.types import Citation
 from studyrag.units import BULLET
 
 _GROUP = r"\[\s*\d{1,3}(?:\s*(?:[,;]|-|–)\s*\d{1,3})*\s*\]"

@@ -178,7 +178,7 @@ class ExtractiveGenerator(Generator):
 def companions(candidate: Candidate, by_key: dict[tuple[int, int], Candidate]) -> list[Candidate]:
     """Units a quote needs beside it: the rest of its calculation, the sentence "This" points to."""
     unit = candidate.unit
-    found: list[Candidate] = []
+    found: list[Candidate | None] = []  # None: the neighbour is not a candidate
     if unit.kind in (UnitKind.FORMULA, UnitKind.CODE):
         # A calculation (a code sample) reads as a whole: its lines under the same label.
         for other in candidate.units:
@@ -188,14 +188,14 @@ def companions(candidate: Candidate, by_key: dict[tuple[int, int], Candidate]) -
                 and other is not unit
                 and (unit.label is not None or abs(other.index - unit.index) <= 2)
             ):
-                found.append(by_key.get((candidate.n, other.index)))  # type: ignore[arg-type]
+                found.append(by_key.get((candidate.n, other.index)))
     elif unit.kind is UnitKind.LABEL:
         # A statement that introduces a formula or calculation is read with it.
         for other in candidate.units:
             if other.label == unit.index and other.kind in (UnitKind.FORMULA, UnitKind.CODE):
-                found.append(by_key.get((candidate.n, other.index)))  # type: ignore[arg-type]
+                found.append(by_key.get((candidate.n, other.index)))
     elif _ANAPHORA.match(unit.text) and unit.index > 0 and unit.label is None:
-        found.append(by_key.get((candidate.n, unit.index - 1)))  # type: ignore[arg-type]
+        found.append(by_key.get((candidate.n, unit.index - 1)))
     return [c for c in found if c is not None]
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
 from studyrag.generate.chat import ChatGenerator
 from studyrag.generate.prompt import Message
@@ -42,7 +44,7 @@ class OpenAIChatGenerator(ChatGenerator):
             if not stream:
                 response = self.client.chat.completions.create(
                     model=self.model,
-                    messages=messages,
+                    messages=cast("list[ChatCompletionMessageParam]", messages),
                     temperature=0.0,
                     max_tokens=self.max_tokens,
                     stream=False,
@@ -52,7 +54,7 @@ class OpenAIChatGenerator(ChatGenerator):
                 return
             events = self.client.chat.completions.create(
                 model=self.model,
-                messages=messages,
+                messages=cast("list[ChatCompletionMessageParam]", messages),
                 temperature=0.0,
                 max_tokens=self.max_tokens,
                 stream=True,

@@ -99,9 +99,9 @@ class RefusalPolicy:
             threshold = self.settings.per_model("refusal_min_evidence")
             refuse = self.settings.refusal and score < threshold
             return RefusalDecision(refuse, score, "evidence", threshold, rerank, dense)
-        score = best_dense(result.query, result.hits, self.embedder)
-        if score is None:
+        nearest = best_dense(result.query, result.hits, self.embedder)
+        if nearest is None:
             return RefusalDecision(True, None, "none", None)
         threshold = dense_threshold(self.settings)
-        refuse = self.settings.refusal and score < threshold
-        return RefusalDecision(refuse, score, "dense", threshold)
+        refuse = self.settings.refusal and nearest < threshold
+        return RefusalDecision(refuse, nearest, "dense", threshold)

@@ -21,7 +21,7 @@ from studyrag.index.lexical import LexicalAnalyzer
 SIDECAR_VERSION = 1
 
 
-class LuceneBM25(BM25Okapi):
+class LuceneBM25(BM25Okapi):  # type: ignore[misc]  # rank-bm25 has no types: its class is Any
     """BM25Okapi with Lucene's idf, ``log(1 + (N - n + 0.5) / (n + 0.5))``.
 
     rank-bm25's Okapi idf turns negative for terms in more than half of the documents, which in a

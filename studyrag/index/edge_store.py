@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from uuid import UUID
 
 import numpy as np
 from filelock import FileLock, Timeout
@@ -94,7 +95,9 @@ class EdgeStore:
         for begin in range(0, len(chunks), batch_size):
             points = []
             for offset, chunk in enumerate(chunks[begin : begin + batch_size]):
-                vector: dict[str, object] = {DENSE: vectors[begin + offset].tolist()}
+                vector: dict[str, list[float] | SparseVector | list[list[float]]] = {
+                    DENSE: vectors[begin + offset].tolist()
+                }
                 if sparse is not None:
                     item = sparse[begin + offset]
                     vector[SPARSE] = SparseVector(list(item.indices), list(item.values))
@@ -105,7 +108,7 @@ class EdgeStore:
     def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
         if not chunk_ids or self._shard is None:
             return
-        ids = [point_id_of(c) for c in chunk_ids]
+        ids: list[int | UUID | str] = [point_id_of(c) for c in chunk_ids]
         self._shard.update(UpdateOperation.delete_points(ids))
         self._shard.flush()
 
@@ -131,7 +134,7 @@ class EdgeStore:
         return {c.chunk_id: c.source for c in self.iter_chunks()}
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
-        ids = [point_id_of(c) for c in chunk_ids]
+        ids: list[int | UUID | str] = [point_id_of(c) for c in chunk_ids]
         records = self._require().retrieve(ids, True, False)
         return [Chunk.from_payload(r.payload or {}) for r in records]
 

@@ -29,4 +29,4 @@ class LexicalAnalyzer:
 
     def __call__(self, text: str) -> list[str]:
         words = [w for w in _TOKEN.findall(text.lower()) if w not in self._stopwords]
-        return self._stemmer.stemWords(words)
+        return [str(word) for word in self._stemmer.stemWords(words)]

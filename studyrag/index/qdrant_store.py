@@ -126,11 +126,11 @@ class QdrantStore:
             )
             if records:
                 vectors = [r.vector for r in records if isinstance(r.vector, dict)]
-                sparse = [v.get(SPARSE) for v in vectors]
+                sparse = [s for v in vectors if isinstance(s := v.get(SPARSE), models.SparseVector)]
                 yield (
                     [Chunk.from_payload(r.payload or {}) for r in records],
                     np.asarray([v[DENSE] for v in vectors], dtype=np.float32),
-                    sparse if all(isinstance(s, models.SparseVector) for s in sparse) else None,
+                    sparse if len(sparse) == len(vectors) else None,
                 )
             if offset is None:
                 return

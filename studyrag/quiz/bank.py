@@ -229,7 +229,8 @@ def _qa_parts(block: Block) -> _Parsed:
     heading_missing = bool(block.metadata.get("heading_missing"))
     body = list(block.lines if heading_missing else block.lines[1:])
     difficulty = block.metadata.get("difficulty")
-    roles = tuple(block.metadata.get("roles", ()))
+    listed = block.metadata.get("roles") or ()
+    roles = tuple(str(role) for role in listed) if isinstance(listed, (list, tuple)) else ()
     next_section = None
     for index, line in enumerate(body):
         if is_section_heading(line.text):
@@ -332,7 +333,7 @@ def parse_document(source: str, aligned: AlignedText) -> list[Question]:
         return []
     blocks = [b for b in blocks if b.kind in ("qa", "outline")]
     parsed = [_qa_parts(b) if b.kind == "qa" else _outline_parts(b) for b in blocks]
-    questions = []
+    questions: list[Question] = []
     for item, qid, (topic, level) in zip(
         parsed, _question_ids(source, blocks), _topics(parsed), strict=True
     ):

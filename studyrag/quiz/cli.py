@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import click
 import typer
 
 from studyrag.cli_support import fail, load_settings, user_errors, with_pipeline
@@ -94,7 +94,7 @@ def _read_answer(answer: str | None, answer_file: Path | None) -> str:
             fail(f"cannot read {answer_file}: {error}")
     typer.echo("Your answer (finish with an empty line, or Ctrl-D):", err=True)
     lines = []
-    for line in click.get_text_stream("stdin"):
+    for line in sys.stdin:
         if not line.strip():
             break
         lines.append(line.rstrip("\n"))
@@ -219,6 +219,7 @@ def ask(
     settings = _settings()
     bank = _bank(settings)
     with user_errors(), ProgressStore.for_settings(settings) as store:
+        question: Question | None
         if question_id is not None:
             question = bank.get(question_id)
         else:
@@ -226,7 +227,6 @@ def ask(
             question = store.choose(candidates, weak_only=weak, rng=random.Random())
         if question is None:
             fail("no question matches" + (" (nothing answered poorly yet)" if weak else ""))
-            return
         if not as_json:
             _print_question(question)
         text = _read_answer(answer, answer_file)

@@ -122,7 +122,7 @@ def write_anki(bank: QuestionBank, path: Path) -> int:
     """Write the bank as an Anki package at ``path`` (atomically); returns the note count."""
     import genanki
 
-    class StableNote(genanki.Note):  # type: ignore[misc]
+    class StableNote(genanki.Note):  # type: ignore[misc]  # genanki has no types: Note is Any
         """A note whose note and card ids come from its question id, not the export time."""
 
         def __init__(self, note_id: int, **kwargs: Any) -> None:

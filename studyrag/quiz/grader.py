@@ -32,7 +32,6 @@ from studyrag.index.lexical import LexicalAnalyzer
 from studyrag.quiz.bank import Question, QuestionBank
 from studyrag.quiz.cloze import cloze_correct
 from studyrag.quiz.keypoints import (
-    Citation,
     KeyPoint,
     answer_units,
     extract_key_points,
@@ -40,7 +39,7 @@ from studyrag.quiz.keypoints import (
     split_sentences,
 )
 from studyrag.settings import Settings
-from studyrag.types import Hit, StudyragError
+from studyrag.types import Citation, Hit, StudyragError
 
 if TYPE_CHECKING:
     from studyrag.pipeline import StudyPipeline

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fsrs.scheduler import DEFAULT_PARAMETERS
+
 from studyrag.quiz.bank import Question
-from studyrag.quiz.schedule import DAY, DEFAULT_PARAMETERS, ReviewState, Scheduler, end_of_day
+from studyrag.quiz.schedule import DAY, ReviewState, Scheduler, end_of_day
 from studyrag.settings import Settings
 from studyrag.types import StudyragError
 

@@ -9,16 +9,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from studyrag.generate.base import Answer, Citation, Passage
+from studyrag.conversations import Turn
+from studyrag.generate.base import Answer, Passage
 from studyrag.settings import Settings
-from studyrag.types import StudyragError
+from studyrag.types import Citation, StudyragError
 from studyrag.ui import state
 from studyrag.ui.document import document_context, source_path
 from studyrag.ui.feedback import DOWN, UP, FeedbackStore
 from studyrag.ui.markdown import answer_to_markdown, escape_markdown, text_to_markdown
 from studyrag.ui.pdf_page import render_page
 from studyrag.ui.spans import locate, supporting_spans
-from studyrag.ui.state import Turn, find_turn
+from studyrag.ui.state import find_turn
 
 _RATINGS = {0: DOWN, 1: UP}
 
@@ -199,7 +200,8 @@ def _save_feedback(settings: Settings, turn_id: str) -> None:
     if turn is None or turn.answer is None:
         return
     value = st.session_state.get(f"fb-{turn_id}")
-    FeedbackStore.for_settings(settings).record(turn_id, _RATINGS.get(value), turn.answer)
+    rating = _RATINGS.get(value) if isinstance(value, int) else None
+    FeedbackStore.for_settings(settings).record(turn_id, rating, turn.answer)
 
 
 def render_feedback(settings: Settings, turn: Turn) -> None:

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from studyrag.generate.base import Answer, Citation
+from studyrag.generate.base import Answer
 from studyrag.settings import Settings
+from studyrag.types import Citation
 from studyrag.ui.spans import locate, strip_markers, supporting_sentences
 
 UP, DOWN = "up", "down"

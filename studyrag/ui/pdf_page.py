@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageDraw
 
@@ -13,23 +14,24 @@ _WINDOWS = (6, 4, 3)  # words searched for at a quote's start and end, longest f
 _HIGHLIGHT = (255, 214, 10, 110)
 
 
-def _find(textpage: object, words: Sequence[str], from_end: bool) -> tuple[int, int] | None:
+def _find(textpage: Any, words: Sequence[str], from_end: bool) -> tuple[int, int] | None:
     """``(first char, char count)`` of the first (or last) few words of a quote on the page."""
     for size in _WINDOWS:
         if len(words) < size and size != _WINDOWS[-1]:
             continue
         window = words[-size:] if from_end else words[:size]
-        searcher = textpage.search(" ".join(window), match_case=False)  # type: ignore[attr-defined]
+        searcher = textpage.search(" ".join(window), match_case=False)
         try:
             found = searcher.get_next()
         finally:
             searcher.close()
         if found:
-            return found
+            start, count = found
+            return int(start), int(count)
     return None
 
 
-def quote_char_ranges(textpage: object, quotes: Sequence[str]) -> list[tuple[int, int]]:
+def quote_char_ranges(textpage: Any, quotes: Sequence[str]) -> list[tuple[int, int]]:
     """Character ranges of the page covered by each quote that can be found on it."""
     ranges = []
     for quote in quotes:

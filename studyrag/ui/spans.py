@@ -6,7 +6,8 @@ import re
 
 from rapidfuzz import fuzz
 
-from studyrag.generate.base import Answer, Citation
+from studyrag.generate.base import Answer
+from studyrag.types import Citation
 
 _MARKERS = re.compile(r"\s*(?:\[\s*\d{1,3}(?:\s*(?:[,;]|-|–)\s*\d{1,3})*\s*\]|\[unsupported\])")
 MIN_FUZZY_SCORE = 85.0

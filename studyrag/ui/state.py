@@ -136,7 +136,8 @@ def holding(lock: threading.RLock, waiting: str) -> Iterator[None]:
 
 def turns() -> list[Turn]:
     """This session's conversation."""
-    return st.session_state.setdefault("turns", [])
+    kept: list[Turn] = st.session_state.setdefault("turns", [])
+    return kept
 
 
 def open_conversation(conversation_id: str | None, restored: list[Turn]) -> None:
@@ -161,8 +162,8 @@ def flash(message: str, kind: str = "success") -> None:
 
 
 def pop_flash() -> tuple[str, str] | None:
-    value: Any = st.session_state.pop("flash", None)
-    return value
+    value = st.session_state.pop("flash", None)
+    return (str(value[0]), str(value[1])) if isinstance(value, tuple) else None
 
 
 @dataclass(frozen=True)
