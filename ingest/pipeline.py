@@ -79,6 +79,17 @@ def _reading_fraction(within: float) -> float:
     return _READING[0] + (_READING[1] - _READING[0]) * within
 
 
+def _vanished(manifest: Manifest, seen: set[str], roots: list[Path]) -> list[str]:
+    """Indexed files gone from a scanned folder (explicitly named files are never removed)."""
+    return [
+        source
+        for source, entry in manifest.entries.items()
+        if source not in seen
+        and any(Path(entry.path).resolve().is_relative_to(root) for root in roots)
+        and not Path(entry.path).exists()
+    ]
+
+
 def _page_progress(
     progress: Progress, source: str, position: int, files: int
 ) -> Callable[[int, int], None]:
@@ -161,6 +172,25 @@ class Ingestor:
     def _run(self, paths: list[Path], progress: Progress, reread: frozenset[str]) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
+        manifest = self._open(report, progress)
+        files, refused, roots = discover(paths)
+        report.skipped.extend((str(p), reason) for p, reason in refused)
+        progress(f"found {len(files)} files", 0.02)
+        to_index, seen = self._read_changed(files, manifest, reread, progress, report)
+        deleted = _vanished(manifest, seen, roots)
+        per_source = self._chunk(to_index, report)
+        self._write_chunks(per_source, bool(deleted), manifest, progress, report)
+        self._record(manifest, to_index, per_source, deleted, report)
+        if report.changed:
+            self._remove_strays(manifest, seen, report)
+        self._finish(manifest, progress, report)
+        report.seconds = time.perf_counter() - started
+        progress("done", 1.0)
+        return report
+
+    def _open(self, report: IngestReport, progress: Progress) -> Manifest:
+        """The collection ready for writing (the previous version's index moved in) and its
+        manifest."""
         self.store.ensure_collection()
         if needs_migration(self.settings):
             progress("migrating the previous version's index into Qdrant Edge", 0.01)
@@ -169,11 +199,18 @@ class Ingestor:
         manifest = self._load_manifest(report)
         if not manifest.entries and self.store.count():
             report.notes.append("no manifest for a non-empty collection; re-checking every file")
+        return manifest
 
-        files, refused, roots = discover(paths)
-        report.skipped.extend((str(p), reason) for p, reason in refused)
-        progress(f"found {len(files)} files", 0.02)
-
+    def _read_changed(
+        self,
+        files: list[SourceFile],
+        manifest: Manifest,
+        reread: frozenset[str],
+        progress: Progress,
+        report: IngestReport,
+    ) -> tuple[list[tuple[SourceFile, ReadDocument]], set[str]]:
+        """Read every file whose bytes changed since the manifest (or asked to be re-read);
+        returns them and the sources of every file found."""
         to_index: list[tuple[SourceFile, ReadDocument]] = []
         seen: set[str] = set()
         for position, file in enumerate(files):
@@ -195,17 +232,12 @@ class Ingestor:
             if (position + 1) % max(1, len(files) // 10) == 0 or position + 1 == len(files):
                 fraction = _reading_fraction((position + 1) / len(files))
                 progress(f"read {position + 1}/{len(files)} files", fraction)
+        return to_index, seen
 
-        # Files that vanished from a scanned folder are removed; explicitly named files never are.
-        deleted = [
-            source
-            for source, entry in manifest.entries.items()
-            if source not in seen
-            and any(Path(entry.path).resolve().is_relative_to(root) for root in roots)
-            and not Path(entry.path).exists()
-        ]
-
-        new_chunks: list[Chunk] = []
+    def _chunk(
+        self, to_index: list[tuple[SourceFile, ReadDocument]], report: IngestReport
+    ) -> dict[str, list[Chunk]]:
+        """Each read document's chunks (a document left empty by cleaning is skipped)."""
         per_source: dict[str, list[Chunk]] = {}
         for file, document in to_index:
             chunks = self.chunker.run(document)
@@ -213,9 +245,19 @@ class Ingestor:
                 report.skipped.append((str(file.path), "no text left after cleaning"))
                 continue
             per_source[document.source] = chunks
-            new_chunks.extend(chunks)
+        return per_source
 
-        if (new_chunks or deleted) and manifest.sidecar_fingerprint:
+    def _write_chunks(
+        self,
+        per_source: dict[str, list[Chunk]],
+        deleting: bool,
+        manifest: Manifest,
+        progress: Progress,
+        report: IngestReport,
+    ) -> None:
+        """Embed and store the new chunks (the INT8 path past the bulk floor)."""
+        new_chunks = [c for chunks in per_source.values() for c in chunks]
+        if (new_chunks or deleting) and manifest.sidecar_fingerprint:
             # The collection is about to change: until this run ends, nothing may trust the sidecar.
             manifest.sidecar_fingerprint = ""
             manifest.save(self.settings.manifest_path)
@@ -232,6 +274,16 @@ class Ingestor:
                 report.notes.append(self.embedder.bulk_error)
         report.chunks_written = len(new_chunks)
 
+    def _record(
+        self,
+        manifest: Manifest,
+        to_index: list[tuple[SourceFile, ReadDocument]],
+        per_source: dict[str, list[Chunk]],
+        deleted: list[str],
+        report: IngestReport,
+    ) -> None:
+        """The manifest follows what was written: new entries, replaced chunks deleted from the
+        store, vanished files removed."""
         now = time.time()
         for file, document in to_index:
             written = per_source.get(document.source)
@@ -256,9 +308,10 @@ class Ingestor:
         for source in deleted:
             self.store.delete_chunks(manifest.entries.pop(source).chunk_ids)
             report.deleted.append(source)
-        if report.changed:
-            self._remove_strays(manifest, seen, report)
+        manifest.updated_at = now
 
+    def _finish(self, manifest: Manifest, progress: Progress, report: IngestReport) -> None:
+        """Optimize the store, bring the BM25 sidecar up to date, save the manifest."""
         if report.chunks_written:
             self.store.optimize()
         if not choose_lexical(self.settings, manifest.chunk_count).in_engine:
@@ -266,12 +319,8 @@ class Ingestor:
             manifest.sidecar_fingerprint = self._sync_sidecar(manifest, report)
         manifest.embedding_model = self.embedder.name
         manifest.chunker_version = CHUNKER_VERSION
-        manifest.updated_at = now
         manifest.save(self.settings.manifest_path)
         report.chunks_total = manifest.chunk_count
-        report.seconds = time.perf_counter() - started
-        progress("done", 1.0)
-        return report
 
     def _remove_strays(self, manifest: Manifest, seen: set[str], report: IngestReport) -> None:
         """Delete points of re-read files that the manifest does not list (an interrupted run)."""

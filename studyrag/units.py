@@ -161,112 +161,178 @@ def parse_units(text: str, headings: Iterable[str] = ()) -> list[Unit]:
     them as lines.
     """
     known = frozenset(normalize(clean_sentence(h)).rstrip(":?.") for h in headings if h.strip())
-    units: list[Unit] = []
-    label: int | None = None  # the open label and the indentation of its line
-    label_indent = -1
-    label_is_bullet = False
-    in_follow_ups = False
-    pending_marker = False  # a bullet marker alone on the line before ("-\nItem text")
-    in_code = False
-    lines = [m for m in re.finditer(r"[^\n]+", text) if m.group().strip()]
-    for line_no, match in enumerate(lines):
+    return _UnitParser(text, known).run()
+
+
+@dataclass
+class _Line:
+    """One non-empty line of a passage, read for its unit."""
+
+    number: int
+    raw: str
+    marker: re.Match[str] | None  # its bullet or list number
+    indent: int
+    bullet: bool  # a list item (marker, marker on the line before, or indented under a label)
+    start: int  # its content, after indentation and marker, in the passage
+    end: int
+    shown: str  # the content as shown (one line, emphasis removed)
+    flat: str  # normalised, for heading matches
+
+
+class _UnitParser:
+    """Reads a passage line by line: code, structure (follow-ups, metadata, headings, questions,
+    framing), labels and the items under them, then content (formulas, table rows, bullets,
+    sentences)."""
+
+    def __init__(self, text: str, known: frozenset[str]) -> None:
+        self.text = text
+        self.known = known
+        self.units: list[Unit] = []
+        self.label: int | None = None  # the open label and the indentation of its line
+        self.label_indent = -1
+        self.label_is_bullet = False
+        self.in_follow_ups = False
+        self.pending_marker = False  # a bullet marker alone on the line before ("-\nItem text")
+        self.in_code = False
+
+    def run(self) -> list[Unit]:
+        lines = [m for m in re.finditer(r"[^\n]+", self.text) if m.group().strip()]
+        for number, match in enumerate(lines):
+            raw = match.group()
+            if FENCE.match(raw):
+                self.in_code = not self.in_code
+            elif self.in_code:
+                self._code(number, match)
+            elif _LONE_MARKER.match(raw):
+                self.pending_marker = True
+            else:
+                line = self._read(number, match)
+                if line.shown and not self._structure(line):
+                    self._track_label(line)
+                    if not self._label(line):
+                        self._content(line)
+        return self.units
+
+    def _add(
+        self, line: _Line, kind: UnitKind, start: int, end: int, shown: str, under: int | None
+    ) -> None:
+        unit = Unit(len(self.units), kind, start, end, line.number, shown, under, line.indent // 2)
+        self.units.append(unit)
+
+    def _code(self, number: int, match: re.Match[str]) -> None:
+        """Code is quoted as it is, line by line, under the label that introduced it."""
         raw = match.group()
-        if FENCE.match(raw):
-            in_code = not in_code
-            continue
-        if in_code:  # code is quoted as it is, line by line, under the label that introduced it
-            lead = len(raw) - len(raw.lstrip())
-            start, end = match.start() + lead, match.start() + len(raw.rstrip())
-            units.append(
-                Unit(len(units), UnitKind.CODE, start, end, line_no, raw.strip(), label, lead // 2)
+        lead = len(raw) - len(raw.lstrip())
+        start, end = match.start() + lead, match.start() + len(raw.rstrip())
+        self.units.append(
+            Unit(
+                len(self.units),
+                UnitKind.CODE,
+                start,
+                end,
+                number,
+                raw.strip(),
+                self.label,
+                lead // 2,
             )
-            continue
-        if _LONE_MARKER.match(raw):
-            pending_marker = True
-            continue
+        )
+
+    def _read(self, number: int, match: re.Match[str]) -> _Line:
+        raw = match.group()
         marker = BULLET.match(raw)
         indent = len(raw) - len(raw.lstrip())
-        bullet = bool(marker) or pending_marker or (indent >= 2 and label is not None)
-        pending_marker = False
-        body_start = match.start() + (marker.end() if marker else indent)
-        body_end = match.start() + len(raw.rstrip())
-        shown = clean_sentence(text[body_start:body_end])
-        flat = normalize(shown)
-        if not shown:
-            continue
+        bullet = bool(marker) or self.pending_marker or (indent >= 2 and self.label is not None)
+        self.pending_marker = False
+        start = match.start() + (marker.end() if marker else indent)
+        end = match.start() + len(raw.rstrip())
+        shown = clean_sentence(self.text[start:end])
+        return _Line(number, raw, marker, indent, bullet, start, end, shown, normalize(shown))
 
-        def add(
-            kind: UnitKind,
-            start: int,
-            end: int,
-            shown_text: str,
-            under: int | None,
-            line_no: int = line_no,
-            depth: int = indent // 2,
-        ) -> None:
-            units.append(Unit(len(units), kind, start, end, line_no, shown_text, under, depth))
-
+    def _structure(self, line: _Line) -> bool:
+        """Follow-ups, metadata, headings, questions and framing: True when the line was one."""
+        shown, start, end = line.shown, line.start, line.end
         if _FOLLOW_UPS.match(shown):
-            in_follow_ups, label = True, None
-            add(UnitKind.FOLLOW_UP, body_start, body_end, shown, None)
-            continue
-        if in_follow_ups and (bullet or shown.endswith("?")):
-            add(UnitKind.FOLLOW_UP, body_start, body_end, shown, None)
-            continue
-        in_follow_ups = False
+            self.in_follow_ups, self.label = True, None
+            self._add(line, UnitKind.FOLLOW_UP, start, end, shown, None)
+            return True
+        if self.in_follow_ups and (line.bullet or shown.endswith("?")):
+            self._add(line, UnitKind.FOLLOW_UP, start, end, shown, None)
+            return True
+        self.in_follow_ups = False
         if METADATA.match(shown) and (
             shown.endswith(":") or len(shown.split()) <= 3 or "|" in shown
         ):
-            add(UnitKind.METADATA, body_start, body_end, shown, None)
-            label = None
-            continue
-        if not bullet and _is_heading(raw, flat, known):
-            add(UnitKind.HEADING, body_start, body_end, shown, None)
-            label = None
-            continue
+            self._add(line, UnitKind.METADATA, start, end, shown, None)
+            self.label = None
+            return True
+        if not line.bullet and _is_heading(line.raw, line.flat, self.known):
+            self._add(line, UnitKind.HEADING, start, end, shown, None)
+            self.label = None
+            return True
         if shown.endswith("?"):
-            add(UnitKind.QUESTION, body_start, body_end, shown, label if bullet else None)
-            if not bullet:
-                label = None
-            continue
+            self._add(
+                line, UnitKind.QUESTION, start, end, shown, self.label if line.bullet else None
+            )
+            if not line.bullet:
+                self.label = None
+            return True
         if is_framing(shown):
-            add(UnitKind.FRAMING, body_start, body_end, shown, None)
-            continue
-        # A line closes the open label unless it is an item under it.
-        if label is not None and not (bullet or _is_formula(shown) or _is_table_row(raw, shown)):
-            if not (label_is_bullet and indent > label_indent):
-                label = None
-        elif label is not None and bullet and label_is_bullet and indent <= label_indent:
-            label = units[label].label
-        if shown.endswith(":") and len(shown.split()) <= _MAX_LABEL_WORDS:
-            parent = label if bullet else None
-            sentences = split_sentences(text[body_start:body_end], join_labels=True)
-            for span in sentences[:-1]:  # "The factor of 2 is for K and V. For LLaMA 3 70B:"
-                add(
-                    UnitKind.SENTENCE,
-                    body_start + span.start,
-                    body_start + span.end,
-                    clean_sentence(span.text),
-                    parent,
-                )
-            if len(sentences) > 1:
-                body_start += sentences[-1].start
-                shown = clean_sentence(text[body_start:body_end])
-            add(UnitKind.LABEL, body_start, body_end, shown, parent)
-            label, label_indent, label_is_bullet = len(units) - 1, indent, bullet
-            continue
-        if _is_formula(shown) and not (marker and not _FORMULA_START.match(shown)):
-            add(UnitKind.FORMULA, body_start, body_end, shown, label)
-            continue
-        if _is_table_row(raw, shown):
-            add(UnitKind.TABLE_ROW, body_start, body_end, shown, label)
-            continue
-        if bullet and len(shown.split()) <= _MAX_BULLET_WORDS:
-            add(UnitKind.BULLET, body_start, body_end, shown, label)
-            continue
-        kind = UnitKind.BULLET if bullet else UnitKind.SENTENCE
-        for span in split_sentences(text[body_start:body_end], join_labels=True):
-            start, end = body_start + span.start, body_start + span.end
+            self._add(line, UnitKind.FRAMING, start, end, shown, None)
+            return True
+        return False
+
+    def _track_label(self, line: _Line) -> None:
+        """A line closes the open label unless it is an item under it."""
+        if self.label is None:
+            return
+        if not (line.bullet or _is_formula(line.shown) or _is_table_row(line.raw, line.shown)):
+            if not (self.label_is_bullet and line.indent > self.label_indent):
+                self.label = None
+        elif line.bullet and self.label_is_bullet and line.indent <= self.label_indent:
+            self.label = self.units[self.label].label
+
+    def _label(self, line: _Line) -> bool:
+        """A short line ending in ":" opens a label (sentences before it on the line stay
+        sentences): True when the line was one."""
+        if not (line.shown.endswith(":") and len(line.shown.split()) <= _MAX_LABEL_WORDS):
+            return False
+        parent = self.label if line.bullet else None
+        start, shown = line.start, line.shown
+        sentences = split_sentences(self.text[start : line.end], join_labels=True)
+        for span in sentences[:-1]:  # "The factor of 2 is for K and V. For LLaMA 3 70B:"
+            self._add(
+                line,
+                UnitKind.SENTENCE,
+                start + span.start,
+                start + span.end,
+                clean_sentence(span.text),
+                parent,
+            )
+        if len(sentences) > 1:
+            start += sentences[-1].start
+            shown = clean_sentence(self.text[start : line.end])
+        self._add(line, UnitKind.LABEL, start, line.end, shown, parent)
+        self.label, self.label_indent, self.label_is_bullet = (
+            len(self.units) - 1,
+            line.indent,
+            line.bullet,
+        )
+        return True
+
+    def _content(self, line: _Line) -> None:
+        """A formula, a table row, a short bullet, or the line's sentences."""
+        shown, start, end = line.shown, line.start, line.end
+        if _is_formula(shown) and not (line.marker and not _FORMULA_START.match(shown)):
+            self._add(line, UnitKind.FORMULA, start, end, shown, self.label)
+            return
+        if _is_table_row(line.raw, shown):
+            self._add(line, UnitKind.TABLE_ROW, start, end, shown, self.label)
+            return
+        if line.bullet and len(shown.split()) <= _MAX_BULLET_WORDS:
+            self._add(line, UnitKind.BULLET, start, end, shown, self.label)
+            return
+        kind = UnitKind.BULLET if line.bullet else UnitKind.SENTENCE
+        for span in split_sentences(self.text[start:end], join_labels=True):
             sentence = clean_sentence(span.text)
             if not sentence:
                 continue
@@ -276,8 +342,8 @@ def parse_units(text: str, headings: Iterable[str] = ()) -> list[Unit]:
                 sub_kind = UnitKind.FRAMING
             else:
                 sub_kind = kind
-            add(sub_kind, start, end, sentence, label if bullet else None)
-    return units
+            under = self.label if line.bullet else None
+            self._add(line, sub_kind, start + span.start, start + span.end, sentence, under)
 
 
 def units_of(chunk: Chunk) -> list[Unit]:
