@@ -19,11 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
-from filelock import FileLock, Timeout
-
-from studyrag.embedding import Embedder
 from studyrag.eval.metrics import (
     first_relevant_rank,
     mrr_at_k,
@@ -32,22 +28,17 @@ from studyrag.eval.metrics import (
     recall_at_k,
 )
 from studyrag.eval.reports import Report, markdown_table
-from studyrag.index.files import atomic_write_json
-from studyrag.index.sparse import SparseBM25Encoder
-from studyrag.ingest.chunker import ChunkerConfig, StructureChunker
+from studyrag.index.manifest import Manifest
 from studyrag.ingest.cleaner import AlignedText
-from studyrag.ingest.pipeline import rebuild_sidecar
+from studyrag.ingest.readers.base import ReadDocument
 from studyrag.ingest.readers.text import text_document
 from studyrag.pipeline import StudyPipeline
 from studyrag.settings import RetrievalMode, Settings
-from studyrag.types import Chunk, Hit, StudyragError
+from studyrag.types import Hit, StudyragError
 
 Progress = Callable[[str], None]
-INDEX_MARKER = "beir.json"
-BEIR_INDEX_VERSION = "beir-doc-2"  # 2: sparse BM25 vectors beside the dense ones
 RECALL_DEPTH = 100  # Recall@100, as the BEIR paper reports
 BEIR_PAPER_RERANK_DEPTH = 100  # the BEIR paper reranks the top 100 BM25 candidates
-_SPECIAL_TOKENS = 2  # [CLS] and [SEP]
 
 
 @dataclass(frozen=True)
@@ -59,7 +50,7 @@ class BeirDataset:
     corpus: dict[str, tuple[str, str]]  # doc id -> (title, text)
     queries: dict[str, str]  # query id -> text (only queries judged in this split)
     qrels: dict[str, dict[str, int]]  # query id -> doc id -> graded relevance (> 0)
-    digest: str  # sha256 of corpus.jsonl: decides whether an existing index can be reused
+    digest: str  # sha256 of corpus.jsonl
 
 
 @dataclass(frozen=True)
@@ -72,19 +63,24 @@ class PublishedBaseline:
 
 @dataclass
 class IndexStats:
-    """How the benchmark index was built (or that an existing one was reused)."""
+    """How the benchmark index was built: through the ingest pipeline users run (or kept, when
+    no document changed since the last run)."""
 
     documents: int
     chunks: int
     split_documents: int
     seconds: float
-    embed_seconds: float
-    avgdl: float = 0.0  # mean analysed chunk length (sparse BM25 normalisation)
+    chunks_written: int = 0
     reused: bool = False
+    notes: tuple[str, ...] = ()  # the ingest report's notes (e.g. the INT8 embedding path)
 
     @property
     def docs_per_second(self) -> float:
         return self.documents / self.seconds if self.seconds > 0 else float("nan")
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.chunks_written / self.seconds if self.seconds > 0 else float("nan")
 
 
 @dataclass
@@ -266,51 +262,18 @@ def configurations(
     return plan
 
 
-def document_chunks(
-    doc_id: str, title: str, text: str, embedder: Embedder, overlap_tokens: int = 48
-) -> list[Chunk]:
-    """Title + text as one chunk; a document longer than the window is split by the chunker."""
-    window = embedder.max_tokens - _SPECIAL_TOKENS
-    title_tokens, text_tokens = embedder.count_tokens([title, text])
-    body = text if text.strip() else title
-    if title_tokens + 1 + text_tokens <= window or not text.strip():
-        return [Chunk(f"{doc_id}#p0", doc_id, body, 0, len(body), title=title, kind="document")]
-    budget = max(window - title_tokens - 1, window // 2)
-    chunker = StructureChunker(
-        embedder.count_tokens, ChunkerConfig(budget, min(overlap_tokens, budget // 2 - 1))
-    )
-    pieces = chunker.run(text_document(doc_id, AlignedText.identity(text)))
-    return [
-        Chunk(
-            f"{doc_id}#p{part}",
-            doc_id,
-            piece.text,
-            piece.start,
-            piece.end,
-            title=title,
-            kind="document",
-            part=part,
-            n_parts=len(pieces),
+def dataset_documents(dataset: BeirDataset) -> list[ReadDocument]:
+    """Each record as a document, its title a heading over its text (as a saved page reads),
+    for the same reader model, chunker and embedder every file goes through."""
+    documents = []
+    for doc_id, (title, text) in dataset.corpus.items():
+        body = text if text.strip() else title
+        markdown = (
+            f"# {' '.join(title.split())}\n\n{body}" if title.strip() and text.strip() else body
         )
-        for part, piece in enumerate(pieces)
-    ]
-
-
-def _marker(dataset: BeirDataset, embedder: Embedder) -> dict[str, object]:
-    return {
-        "dataset": dataset.name,
-        "corpus_sha256": dataset.digest,
-        "embedding_model": embedder.name,
-        "index": BEIR_INDEX_VERSION,
-    }
-
-
-def _read_marker(path: Path) -> dict[str, Any] | None:
-    try:
-        marker = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return marker if isinstance(marker, dict) else None
+        digest = hashlib.sha256(markdown.encode("utf-8")).hexdigest()
+        documents.append(text_document(doc_id, AlignedText.identity(markdown), sha256=digest))
+    return documents
 
 
 def index_dataset(
@@ -318,72 +281,36 @@ def index_dataset(
     dataset: BeirDataset,
     reindex: bool = False,
     progress: Progress | None = None,
-    batch_docs: int = 256,
 ) -> IndexStats:
-    """Embed and store every document, then build the BM25 sidecar; reuse a matching index.
+    """Index every document with ``StudyPipeline.ingest_documents``: the chunks, embeddings
+    (the INT8 export past its floor, as ``studyrag ingest``), sparse vectors and BM25 sidecar of
+    a user's ingest. A document unchanged since the last run is kept.
 
     Call it before the pipeline's first search: the retriever loads the sidecar once.
     """
     say = progress or (lambda _message: None)
-    settings = pipeline.settings
-    marker_path = settings.index_dir / INDEX_MARKER
-    expected = _marker(dataset, pipeline.embedder)
-    recorded = _read_marker(marker_path)
-    if (
-        not reindex
-        and recorded
-        and all(recorded.get(k) == v for k, v in expected.items())
-        and pipeline.store.count() == recorded.get("chunks")
-    ):
-        say(f"reusing the index of {dataset.name} in {pipeline.store.name}")
-        recorded_stats = dict(recorded.get("stats") or {})
-        return IndexStats(**{**recorded_stats, "reused": True})
-    lock = settings.index_dir / "ingest.lock"
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with FileLock(str(lock), timeout=0):
-            stats = _build_index(pipeline, dataset, say, batch_docs)
-    except Timeout as error:
-        raise StudyragError(f"another process is indexing {dataset.name}; wait for it") from error
-    atomic_write_json(marker_path, {**expected, "chunks": stats.chunks, "stats": asdict(stats)})
-    return stats
+    if reindex and pipeline.store.exists():
+        pipeline.store.drop()
+        Path(pipeline.settings.manifest_path).unlink(missing_ok=True)
+    documents = dataset_documents(dataset)
+    last = [-1.0]
 
+    def ingest_progress(message: str, fraction: float) -> None:
+        if fraction - last[0] >= 0.1 or fraction >= 1.0:  # a line per tenth, not per slice
+            last[0] = fraction
+            say(f"{dataset.name}: {message}")
 
-def _build_index(
-    pipeline: StudyPipeline, dataset: BeirDataset, say: Progress, batch_docs: int
-) -> IndexStats:
-    """Dense + sparse BM25 vectors in Qdrant and the rank-bm25 sidecar, as ingestion writes."""
-    started = time.perf_counter()
-    store, embedder = pipeline.store, pipeline.embedder
-    if store.exists():
-        store.drop()
-    store.ensure_collection()
-    per_doc = [document_chunks(d, *dataset.corpus[d], embedder) for d in dataset.corpus]
-    lengths = [len(pipeline.analyzer(c.index_text)) for pieces in per_doc for c in pieces]
-    # Sparse BM25 normalises by this corpus' average length (the product default suits its own).
-    avgdl = statistics.fmean(lengths) if lengths else 1.0
-    sparse = SparseBM25Encoder(pipeline.analyzer, avgdl=max(avgdl, 1.0))
-    embed_seconds, chunks_total = 0.0, 0
-    for begin in range(0, len(per_doc), batch_docs):
-        chunks = [c for pieces in per_doc[begin : begin + batch_docs] for c in pieces]
-        texts = [c.index_text for c in chunks]
-        tick = time.perf_counter()
-        vectors = embedder.embed_documents(texts, pipeline.settings.embed_batch_size)
-        embed_seconds += time.perf_counter() - tick
-        store.upsert(chunks, vectors, [sparse.document(t) for t in texts])
-        chunks_total += len(chunks)
-        done = min(begin + batch_docs, len(per_doc))
-        rate = done / (time.perf_counter() - started)
-        say(f"indexed {done}/{len(per_doc)} documents ({rate:.1f} docs/s)")
-    say("building the BM25 sidecar")
-    rebuild_sidecar(store, pipeline.analyzer).save(pipeline.settings.sidecar_path)
+    report = pipeline.ingest_documents(documents, ingest_progress)
+    manifest = Manifest.load(pipeline.settings.manifest_path)
+    entries = manifest.entries.values() if manifest is not None else []
     return IndexStats(
-        documents=len(per_doc),
-        chunks=chunks_total,
-        split_documents=sum(len(pieces) > 1 for pieces in per_doc),
-        seconds=time.perf_counter() - started,
-        embed_seconds=embed_seconds,
-        avgdl=avgdl,
+        documents=len(documents),
+        chunks=sum(len(e.chunk_ids) for e in entries),
+        split_documents=sum(len(e.chunk_ids) > 1 for e in entries),
+        seconds=report.seconds,
+        chunks_written=report.chunks_written,
+        reused=not report.changed,
+        notes=tuple(report.notes),
     )
 
 
@@ -544,11 +471,16 @@ def results_table(run: BeirRun) -> str:
 
 def index_line(run: BeirRun) -> str:
     stats = run.index
-    how = "reused an existing index built" if stats.reused else "indexed"
+    if stats.reused:
+        how = f"kept the index of {stats.documents:,} documents (no document changed)"
+    else:
+        how = (
+            f"indexed {stats.documents:,} documents through the ingest pipeline in "
+            f"{stats.seconds:.0f} s ({stats.chunks_per_second:.0f} chunks/s)"
+        )
     return (
-        f"{run.dataset} ({run.split}: {run.queries} queries): {how} {stats.documents:,} documents "
-        f"as {stats.chunks:,} chunks ({stats.split_documents} split) in {stats.seconds:.0f} s "
-        f"({stats.docs_per_second:.1f} docs/s; embedding {stats.embed_seconds:.0f} s)."
+        f"{run.dataset} ({run.split}: {run.queries} queries): {how}; {stats.chunks:,} chunks "
+        f"({stats.split_documents} documents split)."
     )
 
 

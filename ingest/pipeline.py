@@ -138,11 +138,24 @@ class Ingestor:
     ) -> IngestReport:
         """Ingest files and folders; one writer at a time per index. Sources in ``reread`` are
         read and chunked again even when their bytes did not change."""
+        return self._locked(lambda say: self._run(list(paths), say, reread), progress)
+
+    def run_documents(
+        self, documents: Sequence[ReadDocument], progress: Progress | None = None
+    ) -> IngestReport:
+        """Index documents read elsewhere (a benchmark's records) through the same steps as
+        files: the collection becomes exactly these documents, and one whose text did not change
+        (its sha256) is kept as it is."""
+        return self._locked(lambda say: self._run_documents(documents, say), progress)
+
+    def _locked(
+        self, work: Callable[[Progress], IngestReport], progress: Progress | None
+    ) -> IngestReport:
         lock_file = self.settings.index_dir / "ingest.lock"
         lock_file.parent.mkdir(parents=True, exist_ok=True)
         try:
             with FileLock(str(lock_file), timeout=0):
-                return self._run(list(paths), progress or (lambda _msg, _frac: None), reread)
+                return work(progress or (lambda _msg, _frac: None))
         except Timeout as error:
             raise StudyragError(
                 "another ingest is already running on this index; wait for it to finish"
@@ -178,6 +191,38 @@ class Ingestor:
         progress(f"found {len(files)} files", 0.02)
         to_index, seen = self._read_changed(files, manifest, reread, progress, report)
         deleted = _vanished(manifest, seen, roots)
+        return self._index(manifest, to_index, seen, deleted, progress, report, started)
+
+    def _run_documents(self, documents: Sequence[ReadDocument], progress: Progress) -> IngestReport:
+        started = time.perf_counter()
+        report = IngestReport()
+        manifest = self._open(report, progress)
+        seen = {document.source for document in documents}
+        if len(seen) != len(documents):
+            raise StudyragError("two documents share a source name; each needs its own")
+        to_index: list[tuple[SourceFile, ReadDocument]] = []
+        for document in documents:
+            entry = manifest.entries.get(document.source)
+            if entry and entry.sha256 == document.sha256:
+                report.unchanged.append(document.source)
+            else:
+                to_index.append((SourceFile(document.path, document.source), document))
+        progress(f"{len(to_index)} of {len(documents)} documents to index", 0.05)
+        deleted = [source for source in manifest.entries if source not in seen]
+        return self._index(manifest, to_index, seen, deleted, progress, report, started)
+
+    def _index(
+        self,
+        manifest: Manifest,
+        to_index: list[tuple[SourceFile, ReadDocument]],
+        seen: set[str],
+        deleted: list[str],
+        progress: Progress,
+        report: IngestReport,
+        started: float,
+    ) -> IngestReport:
+        """Chunk, embed and store what was read; bring the manifest, the store and the BM25
+        sidecar in line."""
         per_source = self._chunk(to_index, report)
         self._write_chunks(per_source, bool(deleted), manifest, progress, report)
         self._record(manifest, to_index, per_source, deleted, report)

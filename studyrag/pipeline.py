@@ -28,6 +28,7 @@ from studyrag.ingest.pipeline import (
     Progress,
     rebuild_sidecar,
 )
+from studyrag.ingest.readers.base import ReadDocument
 from studyrag.ingest.uploads import StoredUpload, UploadFolder, check_upload
 from studyrag.registry import ModelRegistry, process_models
 from studyrag.retrieval.candidates import CandidateRetriever
@@ -132,6 +133,18 @@ class StudyPipeline:
             list(paths) if paths else self.settings.source_dirs, progress, reread
         )
         self._retriever = None  # the sidecar changed: reload on next query
+        self._chunk_count = None
+        return report
+
+    def ingest_documents(
+        self, documents: Sequence[ReadDocument], progress: Progress | None = None
+    ) -> IngestReport:
+        """Index documents that never were files (a benchmark's records) the way ``ingest``
+        indexes files: this collection becomes exactly ``documents``."""
+        report = Ingestor(self.settings, self.store, self.embedder, self.analyzer).run_documents(
+            documents, progress
+        )
+        self._retriever = None
         self._chunk_count = None
         return report
 

@@ -14,7 +14,7 @@ from studyrag.eval.beir import (
     beir_markdown,
     beir_settings,
     configurations,
-    document_chunks,
+    dataset_documents,
     load_beir,
     read_published_baselines,
     read_qrels,
@@ -73,17 +73,23 @@ def test_benchmark_gets_its_own_collection_and_folder(tmp_path: Path) -> None:
     assert own.rerank_depth == base.rerank_depth and own.candidates >= 200
 
 
-def test_long_documents_split_short_ones_do_not() -> None:
-    embedder = load_embedder(EmbeddingModelName.BGE)
-    short = document_chunks("d1", "A title", "Short text.", embedder)
-    assert [(c.chunk_id, c.source, c.title) for c in short] == [("d1#p0", "d1", "A title")]
-    assert short[0].index_text == "A title\nShort text."
+def test_records_become_documents_the_ingest_chunker_reads(tmp_path: Path) -> None:
+    from studyrag.eval.beir import BeirDataset
+    from studyrag.ingest.chunker import StructureChunker
+
     long_text = " ".join(f"Sentence number {i} talks about topic {i % 13}." for i in range(200))
-    pieces = document_chunks("d2", "Long", long_text, embedder)
-    assert len(pieces) > 1
-    assert all(c.source == "d2" and c.n_parts == len(pieces) for c in pieces)
-    counts = embedder.count_tokens([c.index_text for c in pieces])
-    assert max(counts) <= embedder.max_tokens - 2
+    corpus = {"d1": ("A title", "Short text."), "d2": ("Long", long_text), "d3": ("", "No title.")}
+    dataset = BeirDataset("x", "test", corpus, {}, {}, "")
+    short, long, untitled = dataset_documents(dataset)
+    assert (short.source, short.text) == ("d1", "# A title\n\nShort text.")
+    assert untitled.text == "No title." and len({short.sha256, long.sha256}) == 2
+    embedder = load_embedder(EmbeddingModelName.BGE)
+    chunker = StructureChunker(embedder.count_tokens)  # ingest's chunker, ingest's settings
+    (chunk,) = chunker.run(short)
+    assert chunk.source == "d1" and chunk.title == "A title"
+    assert chunk.index_text.startswith("A title\n") and chunk.index_text.endswith("Short text.")
+    pieces = chunker.run(long)
+    assert len(pieces) > 1 and all(c.source == "d2" and c.title == "Long" for c in pieces)
     assert "Sentence number 199" in pieces[-1].text
 
 
@@ -107,12 +113,13 @@ def test_run_scores_every_configuration_and_reuses_the_index(
     for result in run.results:
         for query in result.queries:
             assert query.first_relevant == 1
-    assert any("indexed 6/6 documents" in m for m in messages)
+    assert any(m.startswith("tiny: embedded") for m in messages)  # the ingest pipeline's progress
 
     again = run_beir(settings, dataset, [RetrievalMode.BM25])
     assert again.index.reused and again.index.chunks == run.index.chunks
+    assert again.index.chunks_written == 0  # no document changed: nothing embedded again
     table = beir_markdown(again)
-    assert "reused an existing index" in table
+    assert "kept the index of 6 documents" in table
     assert "| studyrag bm25 | 1.000 | 1.000 | 1.000 |" in table
     assert "| published: BM25 (someone) | 0.665 | 0.908 | — |" in table
 
@@ -162,6 +169,6 @@ def test_qdrant_sparse_backend_finds_the_documents(tmp_path: Path, tiny_beir: Pa
     base = _settings(tmp_path / "data")
     settings = base.model_copy(update={"lexical_backend": LexicalBackend.QDRANT_SPARSE})
     run = run_beir(settings, tiny_beir, [RetrievalMode.BM25, RetrievalMode.HYBRID])
-    assert run.index.avgdl > 0
+    assert run.index.chunks >= 5
     for mode, values in run.summary().items():
         assert values["ndcg@10"] == pytest.approx(1.0), mode

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -267,3 +268,36 @@ def test_a_pdf_ingests_with_progress_in_pages_and_page_citations(tmp_path: Path)
         hit = pipeline.search("Where is fact 42 stated?", top_k=1).hits[0]
         assert hit.chunk.page == 42 and hit.chunk.page_unit == "page"
         assert hit.chunk.citation_label == "book.pdf · p. 42 · Topic 42"
+
+
+def test_documents_that_never_were_files_take_the_same_steps(tmp_path: Path) -> None:
+    """A benchmark's records: indexed, kept when unchanged, re-embedded when changed, removed
+    when left out; two with one name are refused."""
+    from studyrag.ingest.cleaner import AlignedText
+    from studyrag.ingest.readers.text import text_document
+
+    def document(source: str, text: str):
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        return text_document(source, AlignedText.identity(text), sha256=digest)
+
+    zebra = document("zebra", "# Zebras\n\nThe zebra lemma says stripes commute.")
+    quokka = document("quokka", "# Quokkas\n\nQuokkas smile on Rottnest Island.")
+    with StudyPipeline(make_settings(tmp_path / "data")) as pipeline:
+        first = pipeline.ingest_documents([zebra, quokka])
+        assert sorted(first.added) == ["quokka", "zebra"] and first.chunks_written == 2
+        changed = document("quokka", "# Quokkas\n\nQuokkas are small wallabies that smile.")
+        second = pipeline.ingest_documents([zebra, changed])
+        assert (second.unchanged, second.updated, second.chunks_written) == (
+            ["zebra"],
+            ["quokka"],
+            1,
+        )
+        assert (
+            "wallabies"
+            in pipeline.search("Which animal is a small wallaby?", top_k=1).hits[0].chunk.text
+        )
+        third = pipeline.ingest_documents([zebra])
+        assert third.deleted == ["quokka"] and pipeline.chunk_count() == 1
+        assert {h.chunk.source for h in pipeline.search("quokka", top_k=5).hits} == {"zebra"}
+        with pytest.raises(StudyragError, match="share a source name"):
+            pipeline.ingest_documents([zebra, zebra])
