@@ -21,15 +21,15 @@ from studyrag.assistant import AskRequest, Assistant
 from studyrag.collections import Collection, CollectionCatalog
 from studyrag.conversations import ConversationStore, Turn, to_markdown
 from studyrag.generate.base import Answer
+from studyrag.ingest.ingestor import IngestReport, Progress
 from studyrag.ingest.loaders import discover
-from studyrag.ingest.pipeline import IngestReport, Progress
 from studyrag.ingest.readers import supported_suffixes
 from studyrag.offline import pin_offline
 from studyrag.pipeline import IndexStatus, StudyPipeline, clean_query
 from studyrag.quiz.ui import render_practice_page
 from studyrag.settings import GeneratorBackend, Settings
 from studyrag.types import StudyragError
-from studyrag.ui import chat, state
+from studyrag.ui import state, turns
 from studyrag.ui.feedback import DOWN, UP, FeedbackStore, feedback_path
 from studyrag.ui.markdown import (
     answer_to_markdown,
@@ -648,9 +648,9 @@ def ask(
         save_turn(settings, collection, turn)
         with slot.container():
             if turn.answer is not None:
-                chat.render_answer(settings, turn, turn.answer)
+                turns.render_answer(settings, turn, turn.answer)
             else:
-                chat.render_error(turn)
+                turns.render_error(turn)
 
 
 def _queue_example(question: str) -> None:
@@ -707,7 +707,7 @@ def ask_page(
     if not state.turns() and not question:
         render_welcome(collection)
     for turn in state.turns():
-        chat.render_turn(settings, turn)
+        turns.render_turn(settings, turn)
     if question:
         ask(settings, pipeline, options, question, collection)
 

@@ -29,8 +29,8 @@ from studyrag.eval.retrieval_eval import judge
 from studyrag.eval.suite import load_suite, set_settings
 from studyrag.pipeline import StudyPipeline
 from studyrag.settings import RetrievalMode, Settings
+from studyrag.text.units import scored_text, units_of, worth_quoting
 from studyrag.types import Chunk
-from studyrag.units import scored_text, units_of, worth_quoting
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -18,9 +18,9 @@ from enum import StrEnum
 
 from studyrag.ingest.readers.base import BlockKind, ReadDocument
 from studyrag.ingest.readers.text import MD_HEADING as _MD_HEADING
-from studyrag.sentences import SENTENCE_END
+from studyrag.text.sentences import SENTENCE_END
+from studyrag.text.units import BULLET, DIFFICULTY_LINE
 from studyrag.types import Chunk
-from studyrag.units import BULLET, DIFFICULTY_LINE
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 

@@ -7,7 +7,7 @@ import time
 
 from studyrag.index.store import ChunkStore
 from studyrag.retrieval.dense import DenseRetriever
-from studyrag.retrieval.lexical import EngineLexicalRetriever, LexicalRetriever
+from studyrag.retrieval.lexical_retriever import EngineLexicalRetriever, LexicalRetriever
 from studyrag.retrieval.options import SearchOptions
 from studyrag.retrieval.ranked import Candidates, Ranked
 from studyrag.timing import elapsed_ms

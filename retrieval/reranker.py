@@ -9,7 +9,7 @@ import numpy as np
 
 from studyrag.embedding.base import load_tokenizer
 from studyrag.embedding.bge_onnx import onnx_session
-from studyrag.models import reranker_dir
+from studyrag.model_files import reranker_dir
 
 
 class CrossEncoderReranker:

@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from studyrag.text.units import scored_text, units_of, worth_quoting
 from studyrag.types import Hit
-from studyrag.units import scored_text, units_of, worth_quoting
 
 PairScorer = Callable[[str, Sequence[str]], np.ndarray]
 Terms = Callable[[str], list[str]]

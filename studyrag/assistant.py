@@ -16,11 +16,11 @@ from studyrag.generate.citations import SupportScorer, validate
 from studyrag.generate.condense import condense_question
 from studyrag.generate.refusal import REFUSAL_TEXT, RefusalDecision, RefusalPolicy, is_refusal_text
 from studyrag.pipeline import StudyPipeline, clean_query
-from studyrag.sentences import normalize
 from studyrag.settings import GeneratorBackend, RetrievalMode, Settings
+from studyrag.text.sentences import normalize
+from studyrag.text.units import BULLET, Unit, parse_units
 from studyrag.timing import elapsed_ms
 from studyrag.types import SearchResult, StudyragError
-from studyrag.units import BULLET, Unit, parse_units
 
 REFUSAL_ANSWER = f"{REFUSAL_TEXT} The nearest passages are shown instead."
 _MIN_QUOTE_CHARS = 12

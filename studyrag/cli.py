@@ -12,9 +12,9 @@ import typer
 
 from studyrag.cli_support import _State, fail, load_settings, with_pipeline
 from studyrag.collections_cli import collections_app
-from studyrag.eval.cli import eval_app
+from studyrag.eval.eval_cli import eval_app
 from studyrag.offline import pin_offline
-from studyrag.quiz.cli import quiz_app
+from studyrag.quiz.quiz_cli import quiz_app
 from studyrag.settings import EmbeddingModelName, GeneratorBackend, RetrievalMode
 from studyrag.types import StudyragError
 

@@ -21,20 +21,20 @@ from studyrag.index.store import (
     store_engine_name,
     store_location,
 )
-from studyrag.ingest.migrate import legacy_index
-from studyrag.ingest.pipeline import (
+from studyrag.ingest.ingestor import (
     Ingestor,
     IngestReport,
     Progress,
     rebuild_sidecar,
 )
+from studyrag.ingest.migrate import legacy_index
 from studyrag.ingest.readers.base import ReadDocument
 from studyrag.ingest.uploads import StoredUpload, UploadFolder, check_upload
 from studyrag.registry import ModelRegistry, process_models
 from studyrag.retrieval.candidates import CandidateRetriever
 from studyrag.retrieval.dense import DenseRetriever
 from studyrag.retrieval.hybrid import HybridRetriever
-from studyrag.retrieval.lexical import make_lexical_retriever
+from studyrag.retrieval.lexical_retriever import make_lexical_retriever
 from studyrag.retrieval.options import SearchOptions
 from studyrag.retrieval.reranker import CrossEncoderReranker
 from studyrag.retrieval.unit_rerank import UnitReranker

@@ -80,7 +80,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_graph_is_read() -> None:
     graph = import_graph()
     assert "studyrag.cli_support" in graph["studyrag.cli"]
-    assert "studyrag.cli_support" in graph["studyrag.eval.cli"]
+    assert "studyrag.cli_support" in graph["studyrag.eval.eval_cli"]
 
 
 def test_no_import_cycles() -> None:

@@ -12,7 +12,7 @@ from studyrag.eval.gold import GoldQuestion, load_gold, load_questions
 from studyrag.generate.base import Answer
 from studyrag.generate.citations import parse_answer
 from studyrag.pipeline import StudyPipeline
-from studyrag.sentences import normalize
+from studyrag.text.sentences import normalize
 from studyrag.types import StudyragError
 from tests.conftest import CORPUS, GOLD, OFF_TOPIC
 

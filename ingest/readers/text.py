@@ -19,7 +19,7 @@ from studyrag.ingest.readers.base import (
     SkipFile,
 )
 from studyrag.ingest.readers.decode import decode_bytes
-from studyrag.units import BULLET, FENCE
+from studyrag.text.units import BULLET, FENCE
 
 MD_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>\S.*?)\s*#*\s*$")
 _LINE = re.compile(r"[^\n]+")

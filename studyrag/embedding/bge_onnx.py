@@ -9,7 +9,7 @@ import onnxruntime as ort
 from tokenizers import Encoding
 
 from studyrag.embedding.base import Embedder, encode_by_length, load_tokenizer
-from studyrag.models import bge_small_dir
+from studyrag.model_files import bge_small_dir
 
 QUERY_PREFIX = "Represent this sentence for searching relevant passages: "
 

@@ -21,7 +21,7 @@ from tokenizers import Encoding, Tokenizer
 
 from studyrag.embedding.base import Embedder, encode_by_length, load_tokenizer, normalize_rows
 from studyrag.embedding.bert_numpy import NumpyBertEncoder
-from studyrag.models import minilm_dir
+from studyrag.model_files import minilm_dir
 
 if TYPE_CHECKING:
     import onnxruntime as ort

@@ -14,9 +14,9 @@ from studyrag.generate.base import AnswerSentence, Passage
 from studyrag.generate.injection import evidence_text
 from studyrag.generate.refusal import is_refusal_text
 from studyrag.index.lexical import LexicalAnalyzer
-from studyrag.sentences import normalize, split_sentences
+from studyrag.text.sentences import normalize, split_sentences
+from studyrag.text.units import BULLET
 from studyrag.types import Citation
-from studyrag.units import BULLET
 
 _GROUP = r"\[\s*\d{1,3}(?:\s*(?:[,;]|-|–)\s*\d{1,3})*\s*\]"
 _MARKERS = re.compile(rf"(?:\s*{_GROUP})+")

@@ -6,7 +6,7 @@ the best one, adds the units within a margin of it up to a word budget, and show
 document shows them: a label keeps its items under it, a calculation stays on its own lines,
 bullets stay bullets. Units of one passage keep document order; adjacent ones merge into one
 quoted span. Questions, headings, follow-up lists, metadata and narrative framing are never
-quoted (:mod:`studyrag.units` decides what each line is).
+quoted (:mod:`studyrag.text.units` decides what each line is).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from rapidfuzz import fuzz
 from studyrag.generate.base import Draft, Generator, Passage, Quote
 from studyrag.generate.citations import with_markers
 from studyrag.generate.injection import looks_like_instruction
-from studyrag.sentences import normalize
 from studyrag.settings import Settings
-from studyrag.units import (
+from studyrag.text.sentences import normalize
+from studyrag.text.units import (
     LINE_KINDS,
     Unit,
     UnitKind,

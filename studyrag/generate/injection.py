@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from studyrag.sentences import clean_sentence, split_sentences
+from studyrag.text.sentences import clean_sentence, split_sentences
 
 _COMMAND = re.compile(
     r"^\W*(?:(?:user input|input|example|prompt|attack)\s*:\s*\W*)*(?:please\s+)?"

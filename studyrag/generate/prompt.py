@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from studyrag.generate.base import Passage
 from studyrag.generate.condense import History
 from studyrag.generate.refusal import REFUSAL_TEXT
+from studyrag.text.units import UnitKind, label_chain, parse_units
 from studyrag.types import Chunk
-from studyrag.units import UnitKind, label_chain, parse_units
 
 Message = dict[str, str]
 

@@ -7,7 +7,7 @@ from functools import cache
 
 import Stemmer
 
-from studyrag.models import nltk_data_dir
+from studyrag.model_files import nltk_data_dir
 
 # Words, numbers and mixed tokens ("7b", "fp16", "gpt-4" -> "gpt", "4").
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)

@@ -26,6 +26,7 @@ from studyrag.ingest.readers.text import text_document
 from studyrag.quiz.document_questions import document_questions, question_id
 from studyrag.quiz.keypoints import KeyPoint, display, extract_key_points
 from studyrag.settings import Settings
+from studyrag.text.units import BULLET, DIFFICULTY_LINE
 from studyrag.types import (
     Citation,
     StudyragError,
@@ -33,7 +34,6 @@ from studyrag.types import (
     heading_line,
     page_locator,
 )
-from studyrag.units import BULLET, DIFFICULTY_LINE
 
 DIFFICULTIES = ("Easy", "Medium", "Hard")
 WRITTEN_KINDS = frozenset({"cloze", "definition", "section"})  # written from any document

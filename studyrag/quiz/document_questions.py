@@ -29,8 +29,8 @@ from studyrag.index.lexical import english_stopwords
 from studyrag.ingest.chunker import Line
 from studyrag.ingest.readers.base import Block, BlockKind, Mark, MarkedTerm, ReadDocument
 from studyrag.quiz.keypoints import display
-from studyrag.sentences import sentence_spans
-from studyrag.units import BULLET
+from studyrag.text.sentences import sentence_spans
+from studyrag.text.units import BULLET
 
 CLOZE_BLANK = "_____"
 MAX_CLOZES_PER_SECTION = 4

@@ -15,9 +15,9 @@ from typing import Any
 
 from studyrag.ingest.chunker import Line, split_lines
 from studyrag.ingest.cleaner import MappedText
-from studyrag.sentences import sentence_spans
+from studyrag.text.sentences import sentence_spans
+from studyrag.text.units import BULLET
 from studyrag.types import Citation
-from studyrag.units import BULLET
 
 MAX_POINT_CHARS = 350
 MIN_POINT_WORDS = 3

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from itertools import pairwise
 
 from studyrag.generate.citations import parse_numbers
-from studyrag.units import FENCE
+from studyrag.text.units import FENCE
 
 _PUNCTUATION = frozenset(string.punctuation)
 _INDENT = re.compile(r"^[ \t]+")

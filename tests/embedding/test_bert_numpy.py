@@ -10,7 +10,7 @@ import pytest
 
 from studyrag.embedding.bert_numpy import NumpyBertEncoder
 from studyrag.embedding.minilm import MiniLMEmbedder
-from studyrag.models import minilm_dir
+from studyrag.model_files import minilm_dir
 
 TEXTS = [
     "how does LoRA cut fine-tuning cost?",

@@ -26,7 +26,7 @@ from studyrag.eval.answers import (
 from studyrag.eval.gold import GoldQuestion, load_gold
 from studyrag.generate.base import Answer
 from studyrag.pipeline import StudyPipeline
-from studyrag.units import CONTENT_KINDS, is_framing, parse_units
+from studyrag.text.units import CONTENT_KINDS, is_framing, parse_units
 from tests.conftest import CORPUS, GOLD
 
 REPO = Path(__file__).resolve().parents[2]

@@ -20,7 +20,7 @@ from studyrag.eval.beir import (
     read_qrels,
     run_beir,
 )
-from studyrag.eval.cli import eval_app
+from studyrag.eval.eval_cli import eval_app
 from studyrag.settings import EmbeddingModelName, LexicalBackend, RetrievalMode, Settings
 from studyrag.types import StudyragError
 

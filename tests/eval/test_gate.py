@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from studyrag.eval.cli import eval_app
+from studyrag.eval.eval_cli import eval_app
 from studyrag.eval.gate import Baseline, GateConfig, check, gate_report, render
 from studyrag.eval.gold import load_gold
 from studyrag.eval.reports import write_report

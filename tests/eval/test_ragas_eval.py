@@ -180,7 +180,7 @@ def test_make_record_pairs_answer_passages_with_gold_chunks() -> None:
 def _ragas_cli(reports: Path, *extra: str):
     from typer.testing import CliRunner
 
-    from studyrag.eval.cli import eval_app
+    from studyrag.eval.eval_cli import eval_app
     from tests.conftest import GOLD
 
     args = ["ragas", "--gold", str(GOLD), "--limit", "3", "--reports-dir", str(reports), *extra]

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from studyrag.eval.answers import AnswerReport, score_answer
-from studyrag.eval.cli import eval_app
+from studyrag.eval.eval_cli import eval_app
 from studyrag.eval.gate import GateConfig
 from studyrag.eval.gold import GoldQuestion, GoldSpan, load_questions
 from studyrag.eval.retrieval_eval import QuestionScore, RetrievalReport

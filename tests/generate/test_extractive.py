@@ -11,8 +11,8 @@ from studyrag.generate.base import Passage
 from studyrag.generate.citations import parse_answer
 from studyrag.generate.extractive import ExtractiveGenerator, asks_for_quantity, candidates_of
 from studyrag.pipeline import StudyPipeline
+from studyrag.text.units import UnitKind, parse_units
 from studyrag.types import Chunk, Hit
-from studyrag.units import UnitKind, parse_units
 
 QA_TEXT = """Q14. What is LoRA and why use it?
 Difficulty: Medium | Roles: ML Engineer

@@ -205,6 +205,6 @@ def test_past_the_switch_ingest_skips_the_sidecar_and_search_uses_the_engine(tmp
         assert pipeline.status().lexical.startswith("qdrant-sparse (")
         result = pipeline.search("rank decomposition matrices", mode="bm25")
         assert result.hits and "rank decomposition" in result.hits[0].chunk.text
-        from studyrag.retrieval.lexical import EngineLexicalRetriever
+        from studyrag.retrieval.lexical_retriever import EngineLexicalRetriever
 
         assert isinstance(pipeline.retriever.candidates.lexical, EngineLexicalRetriever)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from studyrag.quiz.bank import QuestionBank
-from studyrag.quiz.calibrate import OFF_DOMAIN, half_answer
+from studyrag.quiz.calibrate_grading import OFF_DOMAIN, half_answer
 from studyrag.quiz.grader import Cutoffs, Grader
 from studyrag.types import StudyragError
 from tests.quiz.conftest import raw_text, source_named

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from studyrag.sentences import clean_sentence, normalize, split_sentences
+from studyrag.text.sentences import clean_sentence, normalize, split_sentences
 from studyrag.types import Chunk
 
 DIFFICULTY_LINE = re.compile(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from studyrag.generate.base import Answer, Citation, Passage
 from studyrag.types import Chunk, Hit
-from studyrag.ui.chat import citation_label, passages_frame, short_heading, timings_frame
+from studyrag.ui.turns import citation_label, passages_frame, short_heading, timings_frame
 
 
 def _hit(n: int, dense: int | None, bm25: int | None) -> Hit:

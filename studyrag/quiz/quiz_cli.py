@@ -347,8 +347,8 @@ def calibrate(
         int | None, typer.Option(help="Only the first N questions (a quick look).")
     ] = None,
 ) -> None:
-    """Sweep the grading cutoffs on answers of known quality (see studyrag/quiz/calibrate.py)."""
-    from studyrag.quiz import calibrate as calibration
+    """Sweep the grading cutoffs on answers of known quality (quiz/calibrate_grading.py)."""
+    from studyrag.quiz import calibrate_grading as calibration
 
     with user_errors():
         calibration.run(_settings(), limit)

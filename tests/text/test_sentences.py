@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from studyrag.sentences import clean_sentence, normalize, split_sentences
+from studyrag.text.sentences import clean_sentence, normalize, split_sentences
 
 
 def test_offsets_point_at_the_exact_text() -> None:

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from studyrag import cli as main_cli
-from studyrag.quiz.cli import quiz_app
+from studyrag.quiz.quiz_cli import quiz_app
 from tests.conftest import CORPUS
 from tests.quiz.conftest import source_named
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from studyrag.units import UnitKind, items_of, label_chain, parse_units, short_label
+from studyrag.text.units import UnitKind, items_of, label_chain, parse_units, short_label
 
 KV_PASSAGE = """Q3. What is the KV cache and why is it critical for LLM inference?
 
