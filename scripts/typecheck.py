@@ -15,11 +15,19 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 TREE = REPO / ".typecheck"
-SUBPACKAGES = {"ingest": "ingest", "retrieval": "retrieval", "eval": "eval"}  # as package-dir
+# Subpackage -> folder, from pyproject's package-dir (studyrag.ingest -> ingest/, ...).
+SUBPACKAGES = {
+    name.removeprefix("studyrag."): folder
+    for name, folder in tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))[
+        "tool"
+    ]["setuptools"]["package-dir"].items()
+    if name != "studyrag"
+}
 
 
 def build_tree() -> Path:

@@ -4,15 +4,16 @@ imports inside functions included)."""
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# Installed package name -> folder (pyproject's package-dir).
+# Installed package name -> folder, read from pyproject's package-dir (the one place it is said).
 PACKAGES = {
-    "studyrag": ROOT / "studyrag",
-    "studyrag.ingest": ROOT / "ingest",
-    "studyrag.retrieval": ROOT / "retrieval",
-    "studyrag.eval": ROOT / "eval",
+    name: ROOT / folder
+    for name, folder in tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
+        "tool"
+    ]["setuptools"]["package-dir"].items()
 }
 
 
