@@ -201,11 +201,11 @@ def run(
         (
             "evidence",
             Rule(
-                settings.per_model("refusal_dense_weight"),
-                settings.per_model("refusal_min_evidence"),
+                settings.calibrated.refusal_dense_weight,
+                settings.calibrated.refusal_min_evidence,
             ),
         ),
-        ("dense", Rule(None, settings.per_model("refusal_min_dense"))),
+        ("dense", Rule(None, settings.calibrated.refusal_min_dense)),
     ):
         shared, table = calibration_table(scored, kind, current, answered)
         title = "rerank on" if kind == "evidence" else "rerank off"

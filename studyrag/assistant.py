@@ -218,7 +218,7 @@ def located_quotes(sentences: Sequence[AnswerSentence], passages: Sequence[Passa
 
 def support_cosine(settings: Settings) -> float:
     """The embedding-support threshold of the active model (cosine ranges differ per model)."""
-    return settings.per_model("support_min_cosine")
+    return settings.calibrated.support_min_cosine
 
 
 def retrieval_timings(result: SearchResult) -> dict[str, float]:

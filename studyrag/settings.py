@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
@@ -64,6 +65,18 @@ class GeneratorBackend(StrEnum):
 
 
 _LOCATION_FIELDS = {"corpus_dir", "data_dir", "collection", "collection_folder"}
+
+
+@dataclass(frozen=True)
+class ModelThresholds:
+    """The thresholds calibrated per embedding model (``Settings.calibrated``)."""
+
+    refusal_dense_weight: float
+    refusal_min_evidence: float
+    refusal_min_dense: float
+    support_min_cosine: float
+    quiz_credit_low: float
+    quiz_credit_high: float
 
 
 class Settings(BaseSettings):
@@ -234,10 +247,27 @@ class Settings(BaseSettings):
         values = self.model_dump_json(exclude=None if where else _LOCATION_FIELDS)
         return f"{values}:{digest}"
 
-    def per_model(self, stem: str) -> float:
-        """A threshold calibrated per embedding model (score ranges differ): the field
-        ``<stem>_<model>``, e.g. ``per_model("refusal_min_dense")`` -> refusal_min_dense_minilm."""
-        return float(getattr(self, f"{stem}_{self.embedding_model.value}"))
+    @property
+    def calibrated(self) -> ModelThresholds:
+        """The thresholds calibrated for the active embedding model (score ranges differ per
+        model; each is its own ``STUDYRAG_<NAME>_<MODEL>`` setting)."""
+        if self.embedding_model is EmbeddingModelName.BGE:
+            return ModelThresholds(
+                refusal_dense_weight=self.refusal_dense_weight_bge,
+                refusal_min_evidence=self.refusal_min_evidence_bge,
+                refusal_min_dense=self.refusal_min_dense_bge,
+                support_min_cosine=self.support_min_cosine_bge,
+                quiz_credit_low=self.quiz_credit_low_bge,
+                quiz_credit_high=self.quiz_credit_high_bge,
+            )
+        return ModelThresholds(
+            refusal_dense_weight=self.refusal_dense_weight_minilm,
+            refusal_min_evidence=self.refusal_min_evidence_minilm,
+            refusal_min_dense=self.refusal_min_dense_minilm,
+            support_min_cosine=self.support_min_cosine_minilm,
+            quiz_credit_low=self.quiz_credit_low_minilm,
+            quiz_credit_high=self.quiz_credit_high_minilm,
+        )
 
     # Derived paths: one place decides the on-disk layout.
     @property

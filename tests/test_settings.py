@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from studyrag.settings import EmbeddingModelName, Settings
+from studyrag.settings import EmbeddingModelName, ModelThresholds, Settings
 from tests.conftest import make_settings
 
 STEMS = (
@@ -20,19 +21,18 @@ STEMS = (
 
 
 @pytest.mark.parametrize("model", list(EmbeddingModelName))
-def test_every_per_model_threshold_exists_for_every_model(tmp_path: Path, model) -> None:
+def test_every_calibrated_threshold_exists_for_every_model(tmp_path: Path, model) -> None:
     settings = make_settings(tmp_path, embedding_model=model)
     for stem in STEMS:
-        assert settings.per_model(stem) == getattr(settings, f"{stem}_{model.value}")
+        assert getattr(settings.calibrated, stem) == getattr(settings, f"{stem}_{model.value}")
 
 
-def test_per_model_follows_the_active_model(tmp_path: Path) -> None:
+def test_calibrated_thresholds_follow_the_active_model(tmp_path: Path) -> None:
     minilm = make_settings(tmp_path, refusal_min_dense_minilm=0.11, refusal_min_dense_bge=0.22)
     bge = minilm.model_copy(update={"embedding_model": EmbeddingModelName.BGE})
-    assert minilm.per_model("refusal_min_dense") == 0.11
-    assert bge.per_model("refusal_min_dense") == 0.22
-    with pytest.raises(AttributeError):
-        minilm.per_model("no_such_threshold")
+    assert minilm.calibrated.refusal_min_dense == 0.11
+    assert bge.calibrated.refusal_min_dense == 0.22
+    assert {f.name for f in fields(ModelThresholds)} == set(STEMS)  # one field per stem
 
 
 def test_paths_live_under_the_data_folder(tmp_path: Path) -> None:

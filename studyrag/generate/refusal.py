@@ -58,12 +58,12 @@ class RefusalDecision:
 
 def dense_threshold(settings: Settings) -> float:
     """The cosine threshold of the active embedding model (score ranges differ per model)."""
-    return settings.per_model("refusal_min_dense")
+    return settings.calibrated.refusal_min_dense
 
 
 def evidence(rerank: float, dense: float, settings: Settings) -> float:
     """The reranked evidence: unit logit + the model's dense weight x cosine."""
-    return rerank + settings.per_model("refusal_dense_weight") * dense
+    return rerank + settings.calibrated.refusal_dense_weight * dense
 
 
 def best_rerank(hits: Sequence[Hit]) -> float | None:
@@ -96,7 +96,7 @@ class RefusalPolicy:
         if rerank is not None:
             dense = best_dense(result.query, result.hits, self.embedder) or 0.0
             score = evidence(rerank, dense, self.settings)
-            threshold = self.settings.per_model("refusal_min_evidence")
+            threshold = self.settings.calibrated.refusal_min_evidence
             refuse = self.settings.refusal and score < threshold
             return RefusalDecision(refuse, score, "evidence", threshold, rerank, dense)
         nearest = best_dense(result.query, result.hits, self.embedder)

@@ -74,8 +74,8 @@ class Cutoffs:
     @classmethod
     def from_settings(cls, settings: Settings) -> Cutoffs:
         return cls(
-            settings.per_model("quiz_credit_low"),
-            settings.per_model("quiz_credit_high"),
+            settings.calibrated.quiz_credit_low,
+            settings.calibrated.quiz_credit_high,
             settings.quiz_lexical_weight,
         )
 
