@@ -821,6 +821,7 @@ def main() -> None:
             documents_view, title="Documents", icon=":material/description:", url_path="documents"
         ),
     ]
+    practice_page = None
     if status.chunks:
 
         def practice_view() -> None:
@@ -831,11 +832,11 @@ def main() -> None:
         )
         pages.append(practice_page)
     navigation = st.navigation(pages, position="top")
-    if st.session_state.pop("open_practice", False) and len(pages) == 3:
+    if st.session_state.pop("open_practice", False) and practice_page is not None:
         # "Quiz me on this" under a citation. A page switched from the script comes back with
         # the sidebar's widgets at their defaults: keep this collection chosen through it.
         st.session_state["switch_collection"] = collection.id
-        st.switch_page(pages[2])
+        st.switch_page(practice_page)
     navigation.run()
 
 

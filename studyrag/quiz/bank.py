@@ -81,7 +81,6 @@ class Question:
     heading_missing: bool = False
     page: int | None = None  # page or slide the answer starts on (paginated formats)
     page_unit: str = ""
-    cloze: str = ""  # a cloze question's sentence, the blank shown as CLOZE_BLANK
     term: str = ""  # what fills the blank
     term_forms: tuple[str, ...] = ()  # other accepted forms: an abbreviation or its expansion
     term_mark: str = ""  # how the document marks the term (code, emphasis, defined, number ...)
@@ -94,6 +93,11 @@ class Question:
     @property
     def is_cloze(self) -> bool:
         return self.kind == "cloze"
+
+    @property
+    def cloze(self) -> str:
+        """A cloze question's sentence, its blank shown as ``CLOZE_BLANK`` (its title)."""
+        return self.title if self.is_cloze else ""
 
     @property
     def locator(self) -> str:
@@ -413,7 +417,6 @@ def written_questions(
                 answer_end=end,
                 page=draft.page,
                 page_unit=document.page_unit.value,
-                cloze=draft.title if draft.kind == "cloze" else "",
                 term=draft.term,
                 term_forms=draft.term_forms,
                 term_mark=draft.term_mark,

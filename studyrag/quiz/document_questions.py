@@ -206,14 +206,15 @@ class DocumentQuestionWriter:
         self.stopwords = english_stopwords()
         self.expansions = self._abbreviations()
         self._term_uses: Counter[str] = Counter()
-        titles = Counter(section_title(s) for s, _ in self._sections() if s)
+        self._section_runs = list(self._sections())
+        titles = Counter(section_title(s) for s, _ in self._section_runs if s)
         self._shared_titles = {title for title, count in titles.items() if count > 1}
 
     def run(self) -> list[DraftQuestion]:
         """Every question of the document, in document order."""
         drafts: list[DraftQuestion] = []
         seen: set[tuple[str, str]] = set()
-        for section, blocks in self._sections():
+        for section, blocks in self._section_runs:
             for draft in self._section_questions(section, blocks):
                 # Repeated text (a page printed twice) asks nothing new, and one cloze sentence
                 # with two answers ("The _____ style is only relevant to 2D plotting.") is unfair.
