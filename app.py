@@ -27,7 +27,7 @@ from studyrag.ingest.readers import supported_suffixes
 from studyrag.offline import pin_offline
 from studyrag.pipeline import IndexStatus, StudyPipeline, clean_query
 from studyrag.quiz.ui import render_practice_page
-from studyrag.settings import GeneratorBackend, Settings
+from studyrag.settings import GeneratorBackend, Settings, settings_error
 from studyrag.types import StudyragError
 from studyrag.ui import state, turns
 from studyrag.ui.feedback import DOWN, UP, FeedbackStore, feedback_path
@@ -72,23 +72,21 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
-        st.error(f"Invalid setting `{where}`: {first.get('msg')}", icon=":material/error:")
+        st.error("I" + settings_error(error)[1:], icon=":material/error:")
         st.stop()
         raise
 
 
 def require_password(settings: Settings) -> None:
     """With STUDYRAG_APP_PASSWORD set, nothing but a password box until it is given."""
-    if settings.app_password is None or st.session_state.get("signed_in"):
+    if settings.app.app_password is None or st.session_state.get("signed_in"):
         return
     st.title("studyrag")
     with st.form("sign_in"):
         typed = st.text_input("Password", type="password", key="password")
         sent = st.form_submit_button("Sign in")
     if sent:
-        expected = settings.app_password.get_secret_value().encode()
+        expected = settings.app.app_password.get_secret_value().encode()
         if hmac.compare_digest(typed.encode(), expected):  # constant time
             st.session_state["signed_in"] = True
             st.session_state.pop("password", None)
@@ -104,7 +102,7 @@ def load_pipeline(settings: Settings) -> StudyPipeline:
             return state.get_pipeline(settings)
     except RuntimeError as error:
         st.error(
-            f"The index folder `{settings.qdrant_path}` is open in another process "
+            f"The index folder `{settings.index.qdrant_path}` is open in another process "
             "(a running `studyrag` command or a second app). Stop it, then reload this page.",
             icon=":material/lock:",
         )
@@ -117,9 +115,9 @@ def load_pipeline(settings: Settings) -> StudyPipeline:
 
 def corpus_files(settings: Settings) -> list[str]:
     """Files of the corpus folder that ingestion would read."""
-    if not settings.corpus_dir.is_dir():
+    if not settings.index.corpus_dir.is_dir():
         return []
-    files, _refused, _roots = discover([settings.corpus_dir])
+    files, _refused, _roots = discover([settings.index.corpus_dir])
     return [f.source for f in files if f.path.suffix.lower() in supported_suffixes()]
 
 
@@ -162,7 +160,7 @@ def ensure_index(settings: Settings, pipeline: StudyPipeline) -> IndexStatus:
     if status.chunks:
         return status
     files = corpus_files(settings)
-    if not files and settings.collection_folder is not None:
+    if not files and settings.index.collection_folder is not None:
         st.info(
             "This collection is empty. Add PDFs, web pages, DOCX, PPTX, EPUB, Markdown or text "
             "with **Add documents** in the sidebar.",
@@ -171,7 +169,7 @@ def ensure_index(settings: Settings, pipeline: StudyPipeline) -> IndexStatus:
         return status
     if not files:
         st.info(
-            f"The corpus folder {code_span(str(settings.corpus_dir))} has no documents "
+            f"The corpus folder {code_span(str(settings.index.corpus_dir))} has no documents "
             "yet. Add `.txt`, `.md`, `.pdf`, `.docx` or `.html` files there, then press "
             "**Re-index** in the sidebar.",
             icon=":material/folder_open:",
@@ -507,16 +505,16 @@ def backend_overrides(settings: Settings, backend: str) -> dict[str, Any]:
     if backend == GeneratorBackend.OPENAI.value:
         url = st.text_input(
             "Base URL",
-            value=settings.openai_base_url or "",
+            value=settings.answer.openai_base_url or "",
             key="openai_base_url",
             placeholder="http://127.0.0.1:8000/v1",
         )
-        model = st.text_input("Model", value=settings.openai_model, key="openai_model")
+        model = st.text_input("Model", value=settings.answer.openai_model, key="openai_model")
         key = st.text_input(
             "API key",
             type="password",
             key="openai_api_key",
-            placeholder="from STUDYRAG_OPENAI_API_KEY" if settings.openai_api_key else "",
+            placeholder="from STUDYRAG_OPENAI_API_KEY" if settings.answer.openai_api_key else "",
         )
         values: dict[str, Any] = {"openai_base_url": url.strip() or None, "openai_model": model}
         if key:
@@ -525,7 +523,7 @@ def backend_overrides(settings: Settings, backend: str) -> dict[str, Any]:
     if backend == GeneratorBackend.LOCAL.value:
         path = st.text_input(
             "GGUF model path",
-            value=str(settings.local_model_path or ""),
+            value=str(settings.answer.local_model_path or ""),
             key="local_model_path",
         )
         return {"local_model_path": path.strip() or None}
@@ -533,7 +531,7 @@ def backend_overrides(settings: Settings, backend: str) -> dict[str, Any]:
         "Answer length (words)",
         40,
         250,
-        settings.answer_max_words,
+        settings.answer.answer_max_words,
         step=10,
         key="answer_max_words",
         help="The extractive answer's word budget; the lead statement is always shown whole.",
@@ -548,17 +546,17 @@ def render_ask_options(settings: Settings, status: IndexStatus) -> AskOptions:
     backend = st.selectbox(
         "Backend",
         backends,
-        index=backends.index(settings.backend.value),
+        index=backends.index(settings.answer.backend.value),
         format_func=lambda b: BACKEND_LABELS.get(b, b),
         key="backend",
     )
     overrides = backend_overrides(settings, backend)
-    top_k = st.slider("Passages (top-k)", 1, 20, settings.top_k, key="top_k")
+    top_k = st.slider("Passages (top-k)", 1, 20, settings.retrieval.top_k, key="top_k")
     rerank = st.toggle(
         "Cross-encoder rerank",
-        value=settings.rerank,
+        value=settings.retrieval.rerank,
         key="rerank",
-        disabled=not settings.rerank,
+        disabled=not settings.retrieval.rerank,
         help="Score the units of the top fused passages with the cross-encoder (STUDYRAG_RERANK).",
     )
     sources = st.multiselect(
@@ -580,7 +578,7 @@ def render_ask_options(settings: Settings, status: IndexStatus) -> AskOptions:
 
 # Asking ---------------------------------------------------------------------------------------
 def assistant_for(settings: Settings, pipeline: StudyPipeline, options: AskOptions) -> Assistant:
-    chosen = settings.model_copy(update=options.endpoint) if options.endpoint else settings
+    chosen = settings.replace(**options.endpoint) if options.endpoint else settings
     return state.get_assistant(chosen, pipeline)
 
 
@@ -623,14 +621,14 @@ def ask(
     """Run one turn: stream the answer into a new message, then keep it in the history and in
     the saved conversation."""
     turn = Turn(question=question, backend=options.backend)
-    history = state.history(settings.history_turns)
+    history = state.history(settings.answer.history_turns)
     with st.chat_message("user"):
         st.markdown(text_to_markdown(question))
     with st.chat_message("assistant"):
         slot = st.empty()
         begin = time.perf_counter()
         try:
-            question = clean_query(question, settings.max_query_chars)
+            question = clean_query(question, settings.retrieval.max_query_chars)
         except StudyragError as error:
             turn.error = str(error)  # the question itself: not the backend's fault
         else:

@@ -86,8 +86,10 @@ def latency_rows(totals: Sequence[float], generate: Sequence[float]) -> list[str
 
 def fact_rows(assistant: Assistant, settings: Settings) -> list[str]:
     """Composer at three budgets and the first-N-words baseline, every split."""
-    gold = load_gold(REPO / "eval" / "data" / "study_qa.jsonl", settings.corpus_dir)
-    default = evaluate_answers(assistant, gold, system=f"composer ({settings.answer_max_words} w)")
+    gold = load_gold(REPO / "eval" / "data" / "study_qa.jsonl", settings.index.corpus_dir)
+    default = evaluate_answers(
+        assistant, gold, system=f"composer ({settings.answer.answer_max_words} w)"
+    )
     reports: list[AnswerReport] = [default]
     for words in (60, 120):
         reports.append(evaluate_answers(assistant, gold, words, system=f"composer ({words} w)"))
@@ -97,13 +99,13 @@ def fact_rows(assistant: Assistant, settings: Settings) -> list[str]:
 
 
 def run(settings: Settings, runs: int, sample: int) -> list[str]:
-    questions = calibration_questions(settings.corpus_dir)
+    questions = calibration_questions(settings.index.corpus_dir)
     with StudyPipeline(settings) as pipeline:
         if pipeline.status().chunks == 0:
             begin = time.perf_counter()
             pipeline.ingest()
             print(f"ingested the corpus in {time.perf_counter() - begin:.1f} s", flush=True)
-        assistant = Assistant(pipeline, settings)
+        assistant = Assistant(pipeline)
         assistant.ask("What is LoRA?", request=EXTRACTIVE)  # warm every model
         facts = fact_rows(assistant, settings)
         outcomes = [
@@ -117,10 +119,11 @@ def run(settings: Settings, runs: int, sample: int) -> list[str]:
                 answer = assistant.ask(question.text, request=EXTRACTIVE)
                 totals.append(answer.timings_ms["total"])
                 generate.append(answer.timings_ms["generate"])
+    answer, retrieval = settings.answer, settings.retrieval
     header = [
-        f"Answering ({settings.embedding_model.value}, {settings.mode.value}, top_k "
-        f"{settings.top_k}; refusal: unit logit + {settings.refusal_dense_weight_minilm:g} x "
-        f"dense cosine < {settings.refusal_min_evidence_minilm:g} (minilm); "
+        f"Answering ({settings.index.embedding_model.value}, {retrieval.mode.value}, top_k "
+        f"{retrieval.top_k}; refusal: unit logit + {answer.refusal_dense_weight_minilm:g} x "
+        f"dense cosine < {answer.refusal_min_evidence_minilm:g} (minilm); "
         f"{len(timed)} questions x {runs} warm runs for latency)",
         "",
         "| metric | value |",

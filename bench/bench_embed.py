@@ -30,7 +30,7 @@ def passages(pdf: Path, count: int) -> list[str]:
     settings = Settings()
     document = load_document(SourceFile(pdf, pdf.name), 100 * 2**20)
     embedder = MiniLMEmbedder()
-    config = ChunkerConfig(settings.chunk_max_tokens, settings.chunk_overlap_tokens)
+    config = ChunkerConfig(settings.ingest.chunk_max_tokens, settings.ingest.chunk_overlap_tokens)
     chunks = StructureChunker(embedder.count_tokens, config).run(document)
     return [c.index_text for c in chunks][:count]
 
@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
     texts = passages(args.pdf, args.texts)
-    cache = Settings().models_dir
+    cache = Settings().index.models_dir
     paths = {
         "torch fp32 (sentence-transformers)": (MiniLMEmbedder(None), False),
         "ONNX fp32 export": (MiniLMEmbedder(cache, int8=False), False),

@@ -55,7 +55,7 @@ def seed(data_dir: Path, conversations: int) -> float:
     """Save ``conversations`` conversations of three real answers each; seconds per 100."""
     settings = Settings(data_dir=data_dir, corpus_dir=REPO / "corpus")
     with StudyPipeline(settings) as pipeline:
-        assistant = Assistant(pipeline, settings)
+        assistant = Assistant(pipeline)
         answers = [assistant.ask(q) for q in SEED_QUESTIONS]
     store = ConversationStore(settings.conversations_path)
     begin = time.perf_counter()

@@ -132,7 +132,7 @@ def main() -> None:
     for entry in load_suite(args.suite):
         config = GateConfig.load(entry.gate)
         settings = set_settings(base, entry, config)
-        gold = load_gold(Path(config.gold), settings.corpus_dir)
+        gold = load_gold(Path(config.gold), settings.index.corpus_dir)
         with StudyPipeline(settings) as pipeline:
             data[entry.name] = collect(pipeline, gold, args.candidates)
             sizes[entry.name] = pipeline.store.count()

@@ -120,13 +120,13 @@ def main() -> None:
     parser.add_argument("--penalty", type=float, default=None, help="default: the settings'")
     args = parser.parse_args()
     base = Settings()
-    penalty = base.rerank_rank_penalty if args.penalty is None else args.penalty
+    penalty = base.retrieval.rerank_rank_penalty if args.penalty is None else args.penalty
     data: dict[str, list[Question]] = {}
     for entry in load_suite(args.suite):
         config = GateConfig.load(entry.gate)
         settings = set_settings(base, entry, config)
         with StudyPipeline(settings) as pipeline:
-            gold = load_gold(Path(config.gold), settings.corpus_dir)
+            gold = load_gold(Path(config.gold), settings.index.corpus_dir)
             data[entry.name] = collect(pipeline, gold, args.max_depth)
     strategies: list[tuple[str, dict[str, object]]] = [("no rerank", {"depth": 0})]
     strategies += [(f"depth {d}", {"depth": d}) for d in (5, 10, 15, 20)]
@@ -144,7 +144,7 @@ def main() -> None:
         for d in (5, 10, 15)
         for h in (4, 6, 8)
     ]
-    print(f"rank penalty {penalty}, fusion weight {base.fusion_dense_weight}\n")
+    print(f"rank penalty {penalty}, fusion weight {base.retrieval.fusion_dense_weight}\n")
     print("| strategy | " + " | ".join(data) + " | mean R@1 | median pairs |")
     print("|---|" + "---|" * (len(data) + 2))
     for label, strategy in strategies:

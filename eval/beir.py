@@ -226,12 +226,10 @@ def beir_settings(settings: Settings, dataset: str) -> Settings:
     not the product's short candidate lists; everything else is the product's settings.
     """
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", dataset).strip("-")[:50] or "dataset"
-    return settings.model_copy(
-        update={
-            "collection": f"beir_{slug}",
-            "data_dir": settings.data_dir / "beir",
-            "candidates": max(settings.candidates, 2 * RECALL_DEPTH),
-        }
+    return settings.replace(
+        collection=f"beir_{slug}",
+        data_dir=settings.index.data_dir / "beir",
+        candidates=max(settings.retrieval.candidates, 2 * RECALL_DEPTH),
     )
 
 
@@ -291,7 +289,7 @@ def index_dataset(
     say = progress or (lambda _message: None)
     if reindex and pipeline.store.exists():
         pipeline.store.drop()
-        Path(pipeline.settings.manifest_path).unlink(missing_ok=True)
+        Path(pipeline.index.manifest_path).unlink(missing_ok=True)
     documents = dataset_documents(dataset)
     last = [-1.0]
 
@@ -301,7 +299,7 @@ def index_dataset(
             say(f"{dataset.name}: {message}")
 
     report = pipeline.ingest_documents(documents, ingest_progress)
-    manifest = Manifest.load(pipeline.settings.manifest_path)
+    manifest = Manifest.load(pipeline.index.manifest_path)
     entries = manifest.entries.values() if manifest is not None else []
     return IndexStats(
         documents=len(documents),
@@ -358,11 +356,11 @@ def evaluate_configuration(
     """
     say = progress or (lambda _message: None)
     mode, label = configuration.mode, configuration.label
-    depth = max(pipeline.settings.candidates, 2 * RECALL_DEPTH)  # chunks, before collapsing
+    depth = max(pipeline.retrieval.candidates, 2 * RECALL_DEPTH)  # chunks, before collapsing
     rerank = mode is RetrievalMode.HYBRID_RERANK
     options = replace(
         pipeline.options(top_k=depth, mode=mode),
-        rerank_depth=configuration.rerank_depth or pipeline.settings.rerank_depth,
+        rerank_depth=configuration.rerank_depth or pipeline.retrieval.rerank_depth,
     )
     result = ConfigurationResult(mode=label)
     pipeline.search("warm up", options=options)  # load models and sidecar outside the timing
@@ -413,7 +411,7 @@ def run_beir(
     dataset = _subset(load_beir(path, split), max_queries)
     load_before = os.getloadavg()[0]
     own = beir_settings(settings, dataset.name)
-    plan = configurations(modes, rerank_depths or [own.rerank_depth])
+    plan = configurations(modes, rerank_depths or [own.retrieval.rerank_depth])
     results: list[ConfigurationResult] = []
     with StudyPipeline(own) as pipeline:
         stats = index_dataset(pipeline, dataset, reindex, progress)
@@ -433,11 +431,11 @@ def run_beir(
         results=results,
         published=read_published_baselines(path / "README.md"),
         settings={
-            "collection": own.collection_name,
-            "embedding_model": own.embedding_model.value,
-            "candidates": own.candidates,
+            "collection": own.index.collection_name,
+            "embedding_model": own.index.embedding_model.value,
+            "candidates": own.retrieval.candidates,
             "rerank_depths": [c.rerank_depth for c in plan if c.rerank_depth],
-            "rrf_k": own.rrf_k,
+            "rrf_k": own.retrieval.rrf_k,
             "window_tokens": window,
             # Latencies depend on what else runs: the 1-minute load before and after, per core.
             "cpus": os.cpu_count(),

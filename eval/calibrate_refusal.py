@@ -117,7 +117,7 @@ def collect(
         config = GateConfig.load(entry.gate)
         chosen = set_settings(settings, entry, config)
         questions = [
-            (q.qid, q.question, True) for q in load_gold(Path(config.gold), chosen.corpus_dir)
+            (q.qid, q.question, True) for q in load_gold(Path(config.gold), chosen.index.corpus_dir)
         ]
         if config.off_topic:
             questions += [(i, q, False) for i, q in load_questions(Path(config.off_topic))]
@@ -195,17 +195,12 @@ def run(
 ) -> str:
     """Collect, then both rules (rerank on, rerank off) for the settings' model, as Markdown."""
     scored = collect(settings, entries, ingest, progress)
-    model = settings.embedding_model.value
-    out = [f"### {model}\n"]
+    model = settings.index.embedding_model
+    thresholds = settings.answer.calibrated(model)
+    out = [f"### {model.value}\n"]
     for kind, current in (
-        (
-            "evidence",
-            Rule(
-                settings.calibrated.refusal_dense_weight,
-                settings.calibrated.refusal_min_evidence,
-            ),
-        ),
-        ("dense", Rule(None, settings.calibrated.refusal_min_dense)),
+        ("evidence", Rule(thresholds.refusal_dense_weight, thresholds.refusal_min_evidence)),
+        ("dense", Rule(None, thresholds.refusal_min_dense)),
     ):
         shared, table = calibration_table(scored, kind, current, answered)
         title = "rerank on" if kind == "evidence" else "rerank off"

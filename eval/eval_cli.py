@@ -63,7 +63,7 @@ def _gold(settings: Settings, path: Path, limit: int | None = None) -> list[Gold
     with user_errors():
         if not path.is_file():
             raise StudyragError(f"gold file {path} not found")
-        questions = load_gold(path, settings.corpus_dir)
+        questions = load_gold(path, settings.index.corpus_dir)
     return questions[:limit] if limit else questions
 
 
@@ -126,7 +126,7 @@ def answers(
     def work(pipeline: StudyPipeline) -> None:
         from studyrag.assistant import Assistant
 
-        assistant = Assistant(pipeline, settings)
+        assistant = Assistant(pipeline, settings.answer)
         _say(f"answering {len(questions)} questions")
         composed = evaluate_answers(assistant, questions, max_words, _say)
         reports = [composed]
@@ -170,12 +170,12 @@ def ragas(
         assistant = ragas_eval.load_assistant(pipeline, settings)
         records = ragas_eval.collect_records(assistant, pipeline, questions, _say)
         minilm = pipeline.models.embedder(
-            settings.model_copy(update={"embedding_model": EmbeddingModelName.MINILM})
+            settings.index.model_copy(update={"embedding_model": EmbeddingModelName.MINILM})
         )
         embeddings = ragas_eval.EmbedderEmbeddings(minilm)
         outcome = ragas_eval.run_ragas(records, settings, embeddings, _say)
         typer.echo(summary_table({"assistant": outcome.summary()}))
-        typer.echo("\n" + ragas_eval.judge_section(outcome, settings.judge_runs))
+        typer.echo("\n" + ragas_eval.judge_section(outcome, settings.eval.judge_runs))
         label = f"gold:{gold.name}:{len(questions)}"
         _publish(ragas_eval.ragas_report(outcome, label, settings), reports_dir, report)
 
@@ -268,7 +268,7 @@ def gate(
         answered = None
         if config.answers is not None:
             _say("gating the answers' key facts")
-            answered = answering.evaluate_answers(Assistant(pipeline, settings), questions)
+            answered = answering.evaluate_answers(Assistant(pipeline, settings.answer), questions)
         if trusted is None:
             gating.Baseline.from_report(scored).save(baseline)
             typer.echo(f"baseline written to {baseline} ({scored.summary()})")
@@ -368,7 +368,7 @@ def suite(
             beir = run_beir(
                 base,
                 scifact,
-                [base.mode],
+                [base.retrieval.mode],
                 max_queries=scifact_queries,
                 progress=_say,
             )
@@ -409,6 +409,6 @@ def calibrate_refusal(
     base = _settings()
     with user_errors():
         entries = suites.load_suite(suite_file)
-        for chosen in model or [base.embedding_model]:
-            settings = base.model_copy(update={"embedding_model": chosen})
+        for chosen in model or [base.index.embedding_model]:
+            settings = base.replace(embedding_model=chosen)
             typer.echo(calibration.run(settings, entries, ingest, answered, _say))

@@ -135,7 +135,7 @@ def load_assistant(pipeline: StudyPipeline, settings: Settings) -> AnswersQuesti
         raise StudyragError(
             f"studyrag.assistant is not available ({error}); RAGAS needs the answer generator"
         ) from error
-    return Assistant(pipeline, settings)
+    return Assistant(pipeline, settings.answer)
 
 
 # RAGAS adapters ----------------------------------------------------------------------------------
@@ -170,11 +170,11 @@ class EmbedderEmbeddings(BaseRagasEmbeddings):
 
 
 def judge_configured(settings: Settings) -> bool:
-    return bool(settings.judge_base_url and settings.judge_base_url.strip())
+    return bool(settings.eval.judge_base_url and settings.eval.judge_base_url.strip())
 
 
 def judge_name(settings: Settings) -> str:
-    return f"{settings.judge_model} at {(settings.judge_base_url or '').strip()}"
+    return f"{settings.eval.judge_model} at {(settings.eval.judge_base_url or '').strip()}"
 
 
 class OpenAICompatibleJudge(BaseRagasLLM):
@@ -185,14 +185,18 @@ class OpenAICompatibleJudge(BaseRagasLLM):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
-        url = (settings.judge_base_url or "").strip()
-        key = settings.judge_api_key.get_secret_value() if settings.judge_api_key else "not-needed"
+        url = (settings.eval.judge_base_url or "").strip()
+        key = (
+            settings.eval.judge_api_key.get_secret_value()
+            if settings.eval.judge_api_key
+            else "not-needed"
+        )
         options: dict[str, Any] = {
             "base_url": url,
             "api_key": key,
-            "timeout": settings.openai_timeout_s,
+            "timeout": settings.answer.openai_timeout_s,
         }
-        self.model = settings.judge_model
+        self.model = settings.eval.judge_model
         self.name = judge_name(settings)
         self._sync = OpenAI(**options)
         self._async = AsyncOpenAI(**options)
@@ -370,10 +374,12 @@ def run_ragas(
     judge = OpenAICompatibleJudge(settings)
     judge.check()
     runs: list[list[dict[str, float]]] = []
-    for run in range(1, settings.judge_runs + 1):
-        say(f"judge run {run}/{settings.judge_runs} with {judge_name(settings)}")
+    for run in range(1, settings.eval.judge_runs + 1):
+        say(f"judge run {run}/{settings.eval.judge_runs} with {judge_name(settings)}")
         runs.append(
-            score_records(records, judge_metrics(judge, embeddings), settings.openai_timeout_s * 3)
+            score_records(
+                records, judge_metrics(judge, embeddings), settings.answer.openai_timeout_s * 3
+            )
         )
     outcome.judge = judge_name(settings)
     outcome.judged = {
@@ -433,7 +439,7 @@ def ragas_report(outcome: RagasOutcome, label: str, settings: Settings) -> Repor
     )
     sections = [
         ("What was measured", notes),
-        ("LLM-judged metrics", judge_section(outcome, settings.judge_runs)),
+        ("LLM-judged metrics", judge_section(outcome, settings.eval.judge_runs)),
         ("Lowest context recall (ID-based)", lowest_questions(outcome, "id_based_context_recall")),
     ]
     if outcome.judged is not None:
@@ -447,7 +453,7 @@ def ragas_report(outcome: RagasOutcome, label: str, settings: Settings) -> Repor
         plot_errors={"assistant": {name: s.std for name, s in (outcome.judged or {}).items()}},
         data={
             "judge": outcome.judge,
-            "judge_runs": settings.judge_runs if outcome.judged is not None else 0,
+            "judge_runs": settings.eval.judge_runs if outcome.judged is not None else 0,
             "judged": {k: v.to_dict() for k, v in (outcome.judged or {}).items()} or None,
             "judge_failures": outcome.judge_failures,
             "per_question": [

@@ -73,7 +73,7 @@ def set_settings(base: Settings, entry: SuiteSet, config: GateConfig) -> Setting
         overrides["corpus_dir"] = Path(config.corpus)
     if entry.data_dir is not None:
         overrides["data_dir"] = entry.data_dir
-    return base.model_copy(update=overrides) if overrides else base
+    return base.replace(**overrides) if overrides else base
 
 
 def load_suite(path: Path, only: Sequence[str] | None = None) -> list[SuiteSet]:
@@ -201,15 +201,15 @@ def run_set(
     """Score one set on an ingested pipeline with the settings' defaults."""
     from studyrag.assistant import Assistant
 
-    gold = load_gold(Path(config.gold), settings.corpus_dir)
+    gold = load_gold(Path(config.gold), settings.index.corpus_dir)
     say = progress or (lambda _m: None)
     pipeline.warm_up()
     say(f"{name}: retrieval on {len(gold)} questions")
     retrieval = evaluate(pipeline, gold, config.mode)
-    assistant = Assistant(pipeline, settings)
+    assistant = Assistant(pipeline, settings.answer)
     say(f"{name}: answers")
     answers = evaluate_answers(assistant, gold)
-    baseline = first_words_baseline(gold, answers.answers, settings.answer_max_words)
+    baseline = first_words_baseline(gold, answers.answers, settings.answer.answer_max_words)
     off_topic = score_off_topic(assistant, Path(config.off_topic)) if config.off_topic else []
     return SetResult(
         name, config, gold, pipeline.store.count(), retrieval, answers, baseline, off_topic

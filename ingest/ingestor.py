@@ -33,7 +33,7 @@ from studyrag.ingest.loaders import (
 )
 from studyrag.ingest.migrate import migrate_legacy_index, needs_migration
 from studyrag.ingest.readers import ReadDocument
-from studyrag.settings import Settings
+from studyrag.settings import IndexSettings, IngestSettings
 from studyrag.types import Chunk, StudyragError
 
 CHUNKER_VERSION = "structure-2"  # 2: the document model (readers per format, pages)
@@ -115,19 +115,21 @@ class Ingestor:
 
     def __init__(
         self,
-        settings: Settings,
+        index: IndexSettings,
+        ingest: IngestSettings,
         store: ChunkStore,
         embedder: Embedder,
         analyzer: LexicalAnalyzer,
     ) -> None:
-        self.settings = settings
+        self.index = index
+        self.ingest = ingest
         self.store = store
         self.embedder = embedder
         self.analyzer = analyzer
-        self.sparse = SparseBM25Encoder(analyzer, avgdl=settings.sparse_avgdl)
+        self.sparse = SparseBM25Encoder(analyzer, avgdl=index.sparse_avgdl)
         self.chunker = StructureChunker(
             embedder.count_tokens,
-            ChunkerConfig(settings.chunk_max_tokens, settings.chunk_overlap_tokens),
+            ChunkerConfig(ingest.chunk_max_tokens, ingest.chunk_overlap_tokens),
         )
 
     def run(
@@ -151,7 +153,7 @@ class Ingestor:
     def _locked(
         self, work: Callable[[Progress], IngestReport], progress: Progress | None
     ) -> IngestReport:
-        lock_file = self.settings.index_dir / "ingest.lock"
+        lock_file = self.index.index_dir / "ingest.lock"
         lock_file.parent.mkdir(parents=True, exist_ok=True)
         try:
             with FileLock(str(lock_file), timeout=0):
@@ -163,7 +165,7 @@ class Ingestor:
 
     def _load_manifest(self, report: IngestReport) -> Manifest:
         try:
-            manifest = Manifest.load(self.settings.manifest_path)
+            manifest = Manifest.load(self.index.manifest_path)
         except ValueError as error:
             report.notes.append(f"{error}; rebuilding it from the corpus")
             return Manifest()
@@ -237,9 +239,9 @@ class Ingestor:
         """The collection ready for writing (the previous version's index moved in) and its
         manifest."""
         self.store.ensure_collection()
-        if needs_migration(self.settings):
+        if needs_migration(self.index):
             progress("migrating the previous version's index into Qdrant Edge", 0.01)
-            if note := migrate_legacy_index(self.settings, self.store):
+            if note := migrate_legacy_index(self.index, self.store):
                 report.notes.append(note)
         manifest = self._load_manifest(report)
         if not manifest.entries and self.store.count():
@@ -260,7 +262,7 @@ class Ingestor:
         seen: set[str] = set()
         for position, file in enumerate(files):
             try:
-                data = read_file_bytes(file.path, self.settings.max_file_bytes)
+                data = read_file_bytes(file.path, self.ingest.max_file_bytes)
                 digest = hashlib.sha256(data).hexdigest()
                 seen.add(file.source)
                 entry = manifest.entries.get(file.source)
@@ -305,9 +307,9 @@ class Ingestor:
         if (new_chunks or deleting) and manifest.sidecar_fingerprint:
             # The collection is about to change: until this run ends, nothing may trust the sidecar.
             manifest.sidecar_fingerprint = ""
-            manifest.save(self.settings.manifest_path)
+            manifest.save(self.index.manifest_path)
         if new_chunks:
-            floor = self.settings.embed_int8_min_chunks
+            floor = self.index.embed_int8_min_chunks
             bulk = self.embedder.has_bulk_path and 0 <= floor <= len(new_chunks)
             if bulk:
                 report.notes.append(
@@ -359,12 +361,12 @@ class Ingestor:
         """Optimize the store, bring the BM25 sidecar up to date, save the manifest."""
         if report.chunks_written:
             self.store.optimize()
-        if not choose_lexical(self.settings, manifest.chunk_count).in_engine:
+        if not choose_lexical(self.index, manifest.chunk_count).in_engine:
             progress("updating the BM25 sidecar", 0.95)
             manifest.sidecar_fingerprint = self._sync_sidecar(manifest, report)
         manifest.embedding_model = self.embedder.name
         manifest.chunker_version = CHUNKER_VERSION
-        manifest.save(self.settings.manifest_path)
+        manifest.save(self.index.manifest_path)
         report.chunks_total = manifest.chunk_count
 
     def _remove_strays(self, manifest: Manifest, seen: set[str], report: IngestReport) -> None:
@@ -387,7 +389,7 @@ class Ingestor:
 
         def embed(part: list[Chunk]) -> np.ndarray:
             texts = [c.index_text for c in part]
-            return self.embedder.embed_documents(texts, self.settings.embed_batch_size, bulk)
+            return self.embedder.embed_documents(texts, self.index.embed_batch_size, bulk)
 
         slices = [chunks[i : i + _WRITE_BATCH] for i in range(0, len(chunks), _WRITE_BATCH)]
         done = 0
@@ -408,7 +410,7 @@ class Ingestor:
     def _sync_sidecar(self, manifest: Manifest, report: IngestReport) -> str:
         """Rebuild the sidecar when the collection changed or the sidecar is stale or damaged;
         returns the fingerprint of the sidecar now on disk."""
-        path = self.settings.sidecar_path
+        path = self.index.sidecar_path
         if not report.changed and path.exists():
             try:
                 sidecar = BM25Sidecar.load(path)

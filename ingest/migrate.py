@@ -12,36 +12,36 @@ from pathlib import Path
 
 from studyrag.index.manifest import Manifest
 from studyrag.index.store import ChunkStore
-from studyrag.settings import Settings, StoreEngine
+from studyrag.settings import IndexSettings, StoreEngine
 from studyrag.types import StudyragError
 
 _COPY_BATCH = 512
 
 
-def legacy_settings(settings: Settings) -> Settings:
-    """The same settings pointed at the previous embedded engine (local mode)."""
-    return settings.model_copy(update={"engine": StoreEngine.LOCAL})
+def legacy_settings(index: IndexSettings) -> IndexSettings:
+    """The same index settings pointed at the previous embedded engine (local mode)."""
+    return index.model_copy(update={"engine": StoreEngine.LOCAL})
 
 
-def legacy_index(settings: Settings) -> Path | None:
+def legacy_index(index: IndexSettings) -> Path | None:
     """The previous engine's collection folder when Edge runs and one was left behind."""
-    if settings.qdrant_url or settings.engine is not StoreEngine.EDGE:
+    if index.qdrant_url or index.engine is not StoreEngine.EDGE:
         return None
-    old = legacy_settings(settings)
+    old = legacy_settings(index)
     folder = old.qdrant_path / "collection" / old.collection_name
     return folder if folder.exists() and old.manifest_path.exists() else None
 
 
-def needs_migration(settings: Settings) -> bool:
+def needs_migration(index: IndexSettings) -> bool:
     """True when Edge has no manifest yet and the previous engine's index exists."""
-    return legacy_index(settings) is not None and not settings.manifest_path.exists()
+    return legacy_index(index) is not None and not index.manifest_path.exists()
 
 
-def migrate_legacy_index(settings: Settings, target: ChunkStore) -> str:
+def migrate_legacy_index(index: IndexSettings, target: ChunkStore) -> str:
     """Copy the local-mode collection and its manifest into ``target``; returns a one-line note."""
     from studyrag.index.qdrant_store import QdrantStore, open_client
 
-    old = legacy_settings(settings)
+    old = legacy_settings(index)
     try:
         manifest = Manifest.load(old.manifest_path)
     except ValueError as error:
@@ -65,7 +65,7 @@ def migrate_legacy_index(settings: Settings, target: ChunkStore) -> str:
     finally:
         client.close()
     manifest.sidecar_fingerprint = ""  # the sidecar is rebuilt from the new collection
-    manifest.save(settings.manifest_path)
+    manifest.save(index.manifest_path)
     return (
         f"migrated the index of the previous version (qdrant-client local mode, {copied} chunks "
         f"of {len(manifest.entries)} files) into Qdrant Edge without re-embedding; the old index "

@@ -15,8 +15,8 @@ from studyrag.generate.base import Answer, AnswerSentence, Draft, Generator, Pas
 from studyrag.generate.citations import SupportScorer, validate
 from studyrag.generate.condense import condense_question
 from studyrag.generate.refusal import REFUSAL_TEXT, RefusalDecision, RefusalPolicy, is_refusal_text
-from studyrag.pipeline import StudyPipeline, clean_query
-from studyrag.settings import GeneratorBackend, RetrievalMode, Settings
+from studyrag.pipeline import StudyPipeline
+from studyrag.settings import AnswerSettings, GeneratorBackend
 from studyrag.text.sentences import normalize
 from studyrag.text.units import BULLET, Unit, parse_units
 from studyrag.timing import elapsed_ms
@@ -49,28 +49,24 @@ class AskRequest:
             object.__setattr__(self, "sources", frozenset(self.sources) or None)
 
 
-def without_rerank(mode: RetrievalMode) -> RetrievalMode:
-    """The configured mode with the cross-encoder switched off."""
-    return RetrievalMode.HYBRID if mode is RetrievalMode.HYBRID_RERANK else mode
-
-
 class Assistant:
     """Grounded answers over one :class:`StudyPipeline`, with any generator backend."""
 
-    def __init__(self, pipeline: StudyPipeline, settings: Settings) -> None:
+    def __init__(self, pipeline: StudyPipeline, answer: AnswerSettings | None = None) -> None:
+        """``answer``: how to answer (default: the settings the pipeline was built from)."""
         self.pipeline = pipeline
-        self.settings = settings
-        self.refusal = RefusalPolicy(settings, pipeline.embedder)
+        self.answer = answer or pipeline.settings.answer
+        self.refusal = RefusalPolicy(self.answer, pipeline.embedder)
         self.support = SupportScorer(
             pipeline.analyzer,
-            settings.support_min_lexical,
+            self.answer.support_min_lexical,
             pipeline.embedder,
-            support_cosine(settings),
+            self.answer.calibrated(pipeline.embedder.name).support_min_cosine,
         )
 
     def generator(self, backend: GeneratorBackend | str | None = None) -> Generator:
         """The generator for a backend: the pipeline owns it, so assistants share it."""
-        return self.pipeline.generator(backend_of(backend, self.settings), self.settings)
+        return self.pipeline.generator(backend_of(backend, self.answer), self.answer)
 
     def ask(
         self,
@@ -96,15 +92,16 @@ class Assistant:
         """Text pieces as the generator writes them; the last item is the validated Answer."""
         begin = time.perf_counter()
         chosen = request or AskRequest()
-        asked = clean_query(question, self.settings.max_query_chars)
+        asked = self.pipeline.clean_query(question)
         generator = self.generator(chosen.backend)
         timings: dict[str, float] = {}
 
         mark = time.perf_counter()
         standalone = self.standalone(asked, history, generator)
         timings["condense"] = elapsed_ms(mark)
-        mode = None if chosen.rerank else without_rerank(self.settings.mode)
-        options = self.pipeline.options(chosen.top_k, mode, sorted(chosen.sources or ()))
+        options = self.pipeline.options(
+            chosen.top_k, sources=sorted(chosen.sources or ()), rerank=chosen.rerank
+        )
         result = self.pipeline.search(standalone, options=options)
         timings.update(retrieval_timings(result))
         passages = [Passage(n, hit) for n, hit in enumerate(result.hits, start=1)]
@@ -141,7 +138,7 @@ class Assistant:
         if not history:
             return question
         try:
-            return clean_query(generator.condense(question, history), self.settings.max_query_chars)
+            return self.pipeline.clean_query(generator.condense(question, history))
         except StudyragError:
             return condense_question(question, history)
 
@@ -214,11 +211,6 @@ def located_quotes(sentences: Sequence[AnswerSentence], passages: Sequence[Passa
                     if quote not in quotes:
                         quotes.append(quote)
     return quotes
-
-
-def support_cosine(settings: Settings) -> float:
-    """The embedding-support threshold of the active model (cosine ranges differ per model)."""
-    return settings.calibrated.support_min_cosine
 
 
 def retrieval_timings(result: SearchResult) -> dict[str, float]:

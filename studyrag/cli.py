@@ -206,7 +206,7 @@ def ask(
         from studyrag.assistant import AskRequest, Assistant
         from studyrag.generate.base import Answer
 
-        assistant = Assistant(pipeline, settings)
+        assistant = Assistant(pipeline, settings.answer)
         request = AskRequest(
             backend=backend,
             top_k=top_k,
@@ -365,7 +365,7 @@ def serve(
             "STUDYRAG_DATA_DIR=... studyrag serve"
         )
     settings = load_settings()
-    if not is_loopback(address) and settings.app_password is None:
+    if not is_loopback(address) and settings.app.app_password is None:
         fail(
             f"listening on {address} lets anyone who can reach it read your documents; set "
             "STUDYRAG_APP_PASSWORD, or keep the default --address 127.0.0.1"
@@ -402,7 +402,7 @@ def serve(
             "none",
             # The drop zone states (and enforces) studyrag's own file limit, in whole MB.
             "--server.maxUploadSize",
-            str(max(1, math.ceil(settings.max_file_mb))),
+            str(max(1, math.ceil(settings.ingest.max_file_mb))),
         ],
         prog_name="streamlit",
     )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import typer
 from pydantic import ValidationError
 
-from studyrag.settings import Settings
+from studyrag.settings import Settings, settings_error
 from studyrag.types import StudyragError
 
 if TYPE_CHECKING:
@@ -37,9 +37,7 @@ def load_base_settings(**extra: Any) -> Settings:
     try:
         return Settings(**values)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
-        fail(f"invalid setting {where}: {first.get('msg')}")
+        fail(settings_error(error))
         raise  # unreachable; keeps type checkers happy
 
 

@@ -1,7 +1,7 @@
 """Named collections of one data folder: a course or a subject each, with its own index.
 
-The corpus folder's collection (``Settings.collection``, ``corpus/`` by default) is always there
-and cannot be deleted. Every other collection gets an id made from its first name (the Qdrant
+The corpus folder's collection (``IndexSettings.collection``, ``corpus/`` by default) is always
+there and cannot be deleted. Every other collection gets an id made from its first name (the Qdrant
 collection and folder names never change; renaming changes the name shown) and a folder under
 ``data_dir/collections/<id>`` for its files and practice progress. The catalog is one JSON file,
 changed under a file lock so two app sessions or a CLI call cannot lose each other's changes.
@@ -50,7 +50,8 @@ def clean_name(name: str) -> str:
 
 
 class CollectionCatalog:
-    """The collections of ``settings.data_dir``; ``settings`` names the corpus folder's one."""
+    """The collections of ``settings.index.data_dir``; ``settings`` names the corpus folder's
+    one."""
 
     def __init__(self, settings: Settings) -> None:
         self.base = settings
@@ -59,9 +60,12 @@ class CollectionCatalog:
 
     # Reading ---------------------------------------------------------------------------------
     def _home(self, names: dict[str, str]) -> Collection:
-        folder = self.base.corpus_dir.name or str(self.base.corpus_dir)
+        folder = self.base.index.corpus_dir.name or str(self.base.index.corpus_dir)
         return Collection(
-            self.base.collection, names.get(self.base.collection, f"{folder}/"), 0.0, home=True
+            self.base.index.collection,
+            names.get(self.base.index.collection, f"{folder}/"),
+            0.0,
+            home=True,
         )
 
     def _load(self) -> tuple[dict[str, str], list[Collection]]:
@@ -78,7 +82,7 @@ class CollectionCatalog:
                 f"the collection list {self.path} is damaged ({error}); restore it or delete it "
                 "(the collections' indexes stay on disk)"
             ) from None
-        return names, [c for c in others if c.id != self.base.collection]
+        return names, [c for c in others if c.id != self.base.index.collection]
 
     def list(self) -> list[Collection]:
         """The corpus folder's collection first, then the others by name."""
@@ -98,13 +102,9 @@ class CollectionCatalog:
         """The settings that point every stage at ``collection``."""
         if collection.home:
             return self.base
-        folder = self.base.data_dir / "collections" / collection.id
-        return self.base.model_copy(
-            update={
-                "collection": collection.id,
-                "collection_folder": folder,
-                "corpus_dir": folder / "files",
-            }
+        folder = self.base.index.data_dir / "collections" / collection.id
+        return self.base.replace(
+            collection=collection.id, collection_folder=folder, corpus_dir=folder / "files"
         )
 
     # Changing --------------------------------------------------------------------------------
@@ -136,13 +136,13 @@ class CollectionCatalog:
         with self._editing() as (names, others):
             self._check_free(name, names, others)
             stem = _ID_CHARS.sub("-", name.lower()).strip("-")[:40] or "collection"
-            taken = {c.id for c in others} | {self.base.collection}
+            taken = {c.id for c in others} | {self.base.index.collection}
             ident, n = stem, 2
-            while ident in taken or (self.base.data_dir / "collections" / ident).exists():
+            while ident in taken or (self.base.index.data_dir / "collections" / ident).exists():
                 ident, n = f"{stem}-{n}", n + 1
             created = Collection(ident, name, time.time())
             others.append(created)
-        self.settings_for(created).uploads_dir.mkdir(parents=True, exist_ok=True)
+        self.settings_for(created).index.uploads_dir.mkdir(parents=True, exist_ok=True)
         return created
 
     def rename(self, collection: Collection, name: str) -> Collection:
@@ -164,10 +164,10 @@ class CollectionCatalog:
         if collection.home:
             raise StudyragError(
                 "the corpus folder's collection cannot be deleted; remove files from "
-                f"{self.base.corpus_dir} instead"
+                f"{self.base.index.corpus_dir} instead"
             )
         with self._editing() as (_names, others):
             others[:] = [c for c in others if c.id != collection.id]
-        folder = self.settings_for(collection).collection_folder
+        folder = self.settings_for(collection).index.collection_folder
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)

@@ -25,7 +25,7 @@ def list_collections() -> None:
     with user_errors():
         catalog = _catalog()
         for collection in catalog.list():
-            where = catalog.settings_for(collection).corpus_dir
+            where = catalog.settings_for(collection).index.corpus_dir
             typer.echo(f"{collection.name}\tid {collection.id}\tfiles in {where}")
 
 

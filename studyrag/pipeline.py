@@ -38,7 +38,7 @@ from studyrag.retrieval.lexical_retriever import make_lexical_retriever
 from studyrag.retrieval.options import SearchOptions
 from studyrag.retrieval.reranker import CrossEncoderReranker
 from studyrag.retrieval.unit_rerank import UnitReranker
-from studyrag.settings import GeneratorBackend, RetrievalMode, Settings
+from studyrag.settings import AnswerSettings, GeneratorBackend, RetrievalMode, Settings
 from studyrag.types import SearchResult, StudyragError
 
 if TYPE_CHECKING:
@@ -111,11 +111,14 @@ class StudyPipeline:
     the process's :class:`ModelRegistry`, so a second pipeline loads none again."""
 
     def __init__(self, settings: Settings, models: ModelRegistry | None = None) -> None:
-        self.settings = settings
+        self.settings = settings  # the whole set, for what is built on this pipeline
+        self.index = settings.index
+        self.ingest_settings = settings.ingest
+        self.retrieval = settings.retrieval
         self.models = models or process_models()
-        self.embedder = self.models.embedder(settings)
+        self.embedder = self.models.embedder(self.index)
         self.analyzer = LexicalAnalyzer()
-        self.store = open_store(settings, self.embedder.dim)
+        self.store = open_store(self.index, self.embedder.dim)
         self.notes: list[str] = []
         self._unit_reranker: UnitReranker | None = None
         self._retriever: HybridRetriever | None = None
@@ -129,9 +132,9 @@ class StudyPipeline:
         reread: frozenset[str] = frozenset(),
     ) -> IngestReport:
         """Incrementally ingest ``paths`` (default: the corpus folder and the uploads)."""
-        report = Ingestor(self.settings, self.store, self.embedder, self.analyzer).run(
-            list(paths) if paths else self.settings.source_dirs, progress, reread
-        )
+        report = Ingestor(
+            self.index, self.ingest_settings, self.store, self.embedder, self.analyzer
+        ).run(list(paths) if paths else self.index.source_dirs, progress, reread)
         self._retriever = None  # the sidecar changed: reload on next query
         self._chunk_count = None
         return report
@@ -141,9 +144,9 @@ class StudyPipeline:
     ) -> IngestReport:
         """Index documents that never were files (a benchmark's records) the way ``ingest``
         indexes files: this collection becomes exactly ``documents``."""
-        report = Ingestor(self.settings, self.store, self.embedder, self.analyzer).run_documents(
-            documents, progress
-        )
+        report = Ingestor(
+            self.index, self.ingest_settings, self.store, self.embedder, self.analyzer
+        ).run_documents(documents, progress)
         self._retriever = None
         self._chunk_count = None
         return report
@@ -151,12 +154,12 @@ class StudyPipeline:
     def documents(self) -> list[DocumentInfo]:
         """The indexed documents with their pages, chunks and when they were indexed."""
         try:
-            manifest = Manifest.load(self.settings.manifest_path)
+            manifest = Manifest.load(self.index.manifest_path)
         except ValueError as error:
             raise StudyragError(f"{error}; press Re-index to rebuild it") from None
         if manifest is None:
             return []
-        uploads = self.settings.uploads_dir.resolve()
+        uploads = self.index.uploads_dir.resolve()
         return [
             DocumentInfo(
                 source=entry.source,
@@ -188,7 +191,7 @@ class StudyPipeline:
         document = self._document(source)
         if not document.uploaded:
             raise StudyragError(
-                f"{source} is read from the corpus folder {self.settings.corpus_dir}; delete the "
+                f"{source} is read from the corpus folder {self.index.corpus_dir}; delete the "
                 "file there, then press Re-index"
             )
         aside = document.path.with_name(f".removing-{document.path.name}")
@@ -209,7 +212,7 @@ class StudyPipeline:
 
         self.store.drop()
         self.close()
-        shutil.rmtree(self.settings.index_dir, ignore_errors=True)
+        shutil.rmtree(self.index.index_dir, ignore_errors=True)
         self._retriever = None
         self._chunk_count = None
 
@@ -224,7 +227,7 @@ class StudyPipeline:
     ) -> list[tuple[bool, str]]:
         """Check, store and index files sent from a browser; one ``(ok, line)`` per file, then
         the ingest summary. Nothing is stored when the batch is over the count limit."""
-        limit = self.settings.upload_max_files
+        limit = self.ingest_settings.upload_max_files
         if len(files) > limit:
             return [
                 (
@@ -232,10 +235,10 @@ class StudyPipeline:
                     f"{len(files)} files at once; add at most {limit} (STUDYRAG_UPLOAD_MAX_FILES)",
                 )
             ]
-        folder = UploadFolder(self.settings.uploads_dir)
+        folder = UploadFolder(self.index.uploads_dir)
         uploaded = set(folder.sources())
         indexed = set(self.status().files)
-        max_bytes = int(self.settings.max_file_mb * 2**20)
+        max_bytes = int(self.ingest_settings.max_file_mb * 2**20)
         lines: list[tuple[bool, str]] = []
         stored: list[StoredUpload] = []
         for name, data in files:
@@ -272,11 +275,11 @@ class StudyPipeline:
     def status(self) -> IndexStatus:
         note: str | None = None
         try:
-            manifest = Manifest.load(self.settings.manifest_path)
+            manifest = Manifest.load(self.index.manifest_path)
         except ValueError as error:
             manifest, note = None, str(error)
         notes = [note] if note else []
-        if old := legacy_index(self.settings):
+        if old := legacy_index(self.index):
             notes.append(
                 f"the previous version's index (qdrant-client local mode) is still at {old}; "
                 "nothing uses it now that Qdrant Edge holds the index: delete it when you like"
@@ -285,28 +288,28 @@ class StudyPipeline:
                 "yet; run `studyrag ingest` once (no re-embedding)"
             )
         chunks = self.store.count()
-        lexical = choose_lexical(self.settings, chunks)
+        lexical = choose_lexical(self.index, chunks)
         return IndexStatus(
             collection=self.store.name,
             embedding_model=self.embedder.name,
             files=sorted(manifest.entries) if manifest else [],
             chunks=chunks,
             last_ingest=manifest.updated_at if manifest else None,
-            location=store_location(self.settings),
-            engine=store_engine_name(self.settings),
+            location=store_location(self.index),
+            engine=store_engine_name(self.index),
             lexical=f"{lexical.backend.value} ({lexical.reason})",
             notes=notes,
         )
 
     def lexical_choice(self) -> LexicalChoice:
         """Which lexical path serves this index, and why."""
-        return choose_lexical(self.settings, self.store.count())
+        return choose_lexical(self.index, self.store.count())
 
     # Retrieval -------------------------------------------------------------------------------
     @property
     def reranker(self) -> CrossEncoderReranker:
         """The cross-encoder (loaded on first use, once per process)."""
-        return self.models.reranker(self.settings)
+        return self.models.reranker(self.retrieval.rerank_max_tokens)
 
     def unit_reranker(self) -> UnitReranker:
         """The rerank stage over the cross-encoder (the model loads on the first rerank)."""
@@ -314,10 +317,10 @@ class StudyPipeline:
             self._unit_reranker = UnitReranker(self.reranker.score, self.analyzer)
         return self._unit_reranker
 
-    def generator(self, backend: GeneratorBackend, settings: Settings | None = None) -> Generator:
-        """The answer generator for ``backend``, built once per process and settings: every
-        assistant, app session, CLI call and eval run shares it."""
-        return self.models.generator(backend, settings or self.settings)
+    def generator(self, backend: GeneratorBackend, answer: AnswerSettings) -> Generator:
+        """The answer generator for ``backend``, built once per process and answer settings:
+        every assistant, app session, CLI call and eval run shares it."""
+        return self.models.generator(backend, answer, self.retrieval.rerank_max_tokens)
 
     def _load_sidecar(self) -> BM25Sidecar:
         """Load the sidecar, rebuilding it from the collection when missing, damaged or stale.
@@ -325,7 +328,7 @@ class StudyPipeline:
         A sidecar whose fingerprint the last finished ingest recorded is trusted after a count
         check; otherwise every chunk is re-read and fingerprinted.
         """
-        path = self.settings.sidecar_path
+        path = self.index.sidecar_path
         try:
             sidecar = BM25Sidecar.load(path)
         except ValueError as error:
@@ -346,7 +349,7 @@ class StudyPipeline:
 
     def _recorded_fingerprint(self) -> str:
         try:
-            manifest = Manifest.load(self.settings.manifest_path)
+            manifest = Manifest.load(self.index.manifest_path)
         except ValueError:
             return ""
         return manifest.sidecar_fingerprint if manifest else ""
@@ -355,7 +358,7 @@ class StudyPipeline:
     def retriever(self) -> HybridRetriever:
         if self._retriever is None:
             if not self.store.exists() or self.store.count() == 0:
-                if legacy_index(self.settings):
+                if legacy_index(self.index):
                     raise StudyragError(
                         "the index was written by the previous version's engine; run "
                         "`studyrag ingest` once to move it into Qdrant Edge (no re-embedding)"
@@ -368,7 +371,7 @@ class StudyPipeline:
                 self.store,
                 self.analyzer,
                 sidecar=None if in_engine else self._load_sidecar(),
-                encoder=SparseBM25Encoder(self.analyzer, avgdl=self.settings.sparse_avgdl)
+                encoder=SparseBM25Encoder(self.analyzer, avgdl=self.index.sparse_avgdl)
                 if in_engine
                 else None,
             )
@@ -383,25 +386,31 @@ class StudyPipeline:
         top_k: int | None = None,
         mode: RetrievalMode | str | None = None,
         sources: Sequence[str] | None = None,
+        rerank: bool = True,
     ) -> SearchOptions:
-        """Per-query options from the settings (``mode`` and ``top_k`` may override them)."""
-        chosen = RetrievalMode(mode) if mode else self.settings.mode
-        if chosen is RetrievalMode.HYBRID_RERANK and not self.settings.rerank:
+        """Per-query options from the settings (``mode`` and ``top_k`` may override them;
+        ``rerank=False`` switches the cross-encoder off for this query)."""
+        chosen = RetrievalMode(mode) if mode else self.retrieval.mode
+        if chosen is RetrievalMode.HYBRID_RERANK and not (self.retrieval.rerank and rerank):
             chosen = RetrievalMode.HYBRID
         return SearchOptions(
-            top_k=top_k or self.settings.top_k,
+            top_k=top_k or self.retrieval.top_k,
             mode=chosen,
-            candidates=self.settings.candidates,
-            rerank_depth=self.settings.rerank_depth,
-            rerank_tail_depth=self.settings.rerank_tail_depth or tail_depth(self.chunk_count()),
-            rerank_tail_units=self.settings.rerank_tail_units,
-            rerank_target=self.settings.rerank_target,
-            rerank_rank_penalty=self.settings.rerank_rank_penalty,
-            fusion=self.settings.fusion,
-            dense_weight=self.settings.fusion_dense_weight,
-            rrf_k=self.settings.rrf_k,
+            candidates=self.retrieval.candidates,
+            rerank_depth=self.retrieval.rerank_depth,
+            rerank_tail_depth=self.retrieval.rerank_tail_depth or tail_depth(self.chunk_count()),
+            rerank_tail_units=self.retrieval.rerank_tail_units,
+            rerank_target=self.retrieval.rerank_target,
+            rerank_rank_penalty=self.retrieval.rerank_rank_penalty,
+            fusion=self.retrieval.fusion,
+            dense_weight=self.retrieval.fusion_dense_weight,
+            rrf_k=self.retrieval.rrf_k,
             sources=frozenset(sources) if sources else None,
         )
+
+    def clean_query(self, query: str) -> CleanQuery:
+        """``query`` checked against this pipeline's length limit (see :func:`clean_query`)."""
+        return clean_query(query, self.retrieval.max_query_chars)
 
     def search(
         self,
@@ -415,7 +424,7 @@ class StudyPipeline:
 
         ``options`` (for benchmarks that vary fusion) replaces the settings-derived ones.
         """
-        text = clean_query(query, self.settings.max_query_chars)
+        text = self.clean_query(query)
         return self.retriever.run(text, options or self.options(top_k, mode, sources))
 
     def warm_up(self) -> float:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from studyrag.embedding import Embedder, load_embedder
 from studyrag.offline import pin_offline
 from studyrag.retrieval.reranker import CrossEncoderReranker
-from studyrag.settings import GeneratorBackend, Settings
+from studyrag.settings import AnswerSettings, GeneratorBackend, IndexSettings
 
 if TYPE_CHECKING:
     from studyrag.generate.base import Generator
@@ -23,39 +23,39 @@ class ModelRegistry:
         self._lock = threading.RLock()
         self._embedders: dict[tuple[str, str], Embedder] = {}
         self._rerankers: dict[int, CrossEncoderReranker] = {}
-        self._generators: dict[tuple[GeneratorBackend, str], Generator] = {}
+        self._generators: dict[tuple[GeneratorBackend, AnswerSettings, int], Generator] = {}
 
-    def embedder(self, settings: Settings) -> Embedder:
-        """The dense embedder of ``settings.embedding_model`` (with its ONNX exports' folder)."""
-        int8 = settings.embed_int8_min_chunks >= 0
-        key = (settings.embedding_model.value, f"{settings.models_dir}:{int8}")
+    def embedder(self, index: IndexSettings) -> Embedder:
+        """The dense embedder of ``index.embedding_model`` (with its ONNX exports' folder)."""
+        int8 = index.embed_int8_min_chunks >= 0
+        key = (index.embedding_model.value, f"{index.models_dir}:{int8}")
         pin_offline()
         with self._lock:
             if key not in self._embedders:
-                self._embedders[key] = load_embedder(
-                    settings.embedding_model, settings.models_dir, int8
-                )
+                self._embedders[key] = load_embedder(index.embedding_model, index.models_dir, int8)
             return self._embedders[key]
 
-    def reranker(self, settings: Settings) -> CrossEncoderReranker:
-        """The cross-encoder, per token window."""
+    def reranker(self, window: int) -> CrossEncoderReranker:
+        """The cross-encoder, per token window (``RetrievalSettings.rerank_max_tokens``)."""
         pin_offline()
         with self._lock:
-            window = settings.rerank_max_tokens
             if window not in self._rerankers:
                 self._rerankers[window] = CrossEncoderReranker(window)
             return self._rerankers[window]
 
-    def generator(self, backend: GeneratorBackend, settings: Settings) -> Generator:
-        """The answer generator for ``backend``, per distinct settings (a GGUF loads once)."""
+    def generator(
+        self, backend: GeneratorBackend, answer: AnswerSettings, rerank_window: int
+    ) -> Generator:
+        """The answer generator for ``backend``, per distinct answer settings (a GGUF loads
+        once); the extractive one scores with the cross-encoder of ``rerank_window`` tokens."""
         from studyrag.generate import make_generator
 
         pin_offline()
-        key = (backend, settings.cache_key(where=False))
+        key = (backend, answer, rerank_window)
         with self._lock:
             if key not in self._generators:
-                scorer = self.reranker(settings).score
-                self._generators[key] = make_generator(backend, settings, scorer)
+                scorer = self.reranker(rerank_window).score
+                self._generators[key] = make_generator(backend, answer, scorer)
             return self._generators[key]
 
     def loaded(self) -> dict[str, int]:

@@ -1,14 +1,27 @@
-"""The one settings object that feeds every stage (environment variables ``STUDYRAG_*``)."""
+"""The one settings source: groups by concern (index, ingest, retrieval, answer, practice, app,
+eval), read from ``STUDYRAG_<NAME>`` variables; each component takes its group."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
 class EmbeddingModelName(StrEnum):
@@ -64,43 +77,30 @@ class GeneratorBackend(StrEnum):
     LOCAL = "local"
 
 
-_LOCATION_FIELDS = {"corpus_dir", "data_dir", "collection", "collection_folder"}
+class _Group(BaseModel):
+    """A group of settings one concern reads; frozen, so a component cannot change its input."""
 
-
-@dataclass(frozen=True)
-class ModelThresholds:
-    """The thresholds calibrated per embedding model (``Settings.calibrated``)."""
-
-    refusal_dense_weight: float
-    refusal_min_evidence: float
-    refusal_min_dense: float
-    support_min_cosine: float
-    quiz_credit_low: float
-    quiz_credit_high: float
-
-
-class Settings(BaseSettings):
-    """Every knob of studyrag. Read once from ``STUDYRAG_*`` variables, then passed down."""
-
-    model_config = SettingsConfigDict(
-        env_prefix="STUDYRAG_", extra="ignore", validate_default=True, populate_by_name=True
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", validate_default=True, populate_by_name=True
     )
 
-    # Where things live.
+
+class IndexSettings(_Group):
+    """Where the documents and the index live, and how chunks are embedded and stored."""
+
     corpus_dir: Path = Path("corpus")
     data_dir: Path = Path(".studyrag")
     # A collection made in the app or with `studyrag collections create` keeps its files, uploads
     # and practice progress here (set by the collection catalog, not by hand); None for the
     # corpus folder's collection, whose uploads live in data_dir/uploads.
     collection_folder: Path | None = None
+    collection: str = Field("study", pattern=r"^[A-Za-z0-9_-]{1,64}$")
 
-    # Index.
     engine: StoreEngine = StoreEngine.EDGE
     qdrant_url: str | None = None
     qdrant_api_key: SecretStr | None = None
     qdrant_shards: int = Field(1, ge=1, le=64)
     qdrant_replication: int = Field(1, ge=1, le=8)
-    collection: str = Field("study", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     embedding_model: EmbeddingModelName = EmbeddingModelName.MINILM  # wins on the gold set
     lexical_backend: LexicalBackend = LexicalBackend.AUTO
     # Past this many chunks `auto` moves BM25 from the sidecar into the engine (BENCHMARKS.md,
@@ -116,14 +116,87 @@ class Settings(BaseSettings):
     # Models derived from the packaged ones (the INT8 export), shared by every data folder.
     models_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "studyrag" / "models")
 
-    # Ingestion (a file over max_file_mb is skipped; so is an upload, and a batch of more than
-    # upload_max_files uploads is refused whole).
+    @field_validator("qdrant_url")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    # Derived paths: one place decides the on-disk layout.
+    @property
+    def collection_name(self) -> str:
+        """Qdrant collection for this corpus and embedding model (models never share one)."""
+        return f"{self.collection}_{self.embedding_model.value}"
+
+    @property
+    def qdrant_path(self) -> Path:
+        return self.data_dir / "qdrant"
+
+    @property
+    def index_dir(self) -> Path:
+        """Sidecar, manifest and lock of the active collection (each engine keeps its own)."""
+        suffix = "_edge" if self.engine is StoreEngine.EDGE and not self.qdrant_url else ""
+        return self.data_dir / "indexes" / f"{self.collection_name}{suffix}"
+
+    @property
+    def edge_path(self) -> Path:
+        """The Qdrant Edge shard of the active collection."""
+        return self.data_dir / "edge" / self.collection_name
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.index_dir / "manifest.json"
+
+    @property
+    def sidecar_path(self) -> Path:
+        return self.index_dir / "bm25.json"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Where files added from the app are stored for the active collection."""
+        if self.collection_folder is not None:
+            return self.collection_folder / "files"
+        return self.data_dir / "uploads"
+
+    @property
+    def source_dirs(self) -> list[Path]:
+        """The folders an ingest re-reads: the corpus folder, then the uploads if any."""
+        dirs = [self.corpus_dir]
+        if self.uploads_dir.is_dir() and self.uploads_dir.resolve() != self.corpus_dir.resolve():
+            dirs.append(self.uploads_dir)
+        return dirs
+
+    @property
+    def collection_data_dir(self) -> Path:
+        """Where the active collection keeps what is not the index (practice progress)."""
+        return self.collection_folder or self.data_dir
+
+
+class IngestSettings(_Group):
+    """Which files an ingest takes and how it cuts them into chunks."""
+
+    # A file over max_file_mb is skipped; so is an upload, and a batch of more than
+    # upload_max_files uploads is refused whole.
     max_file_mb: float = Field(20.0, gt=0)
     upload_max_files: int = Field(20, ge=1, le=1000)
     chunk_max_tokens: int = Field(256, ge=32, le=512)
     chunk_overlap_tokens: int = Field(48, ge=0, le=256)
 
-    # Retrieval.
+    @model_validator(mode="after")
+    def _check_overlap(self) -> IngestSettings:
+        if self.chunk_overlap_tokens >= self.chunk_max_tokens // 2:
+            raise ValueError(
+                "STUDYRAG_CHUNK_OVERLAP_TOKENS must be under half of STUDYRAG_CHUNK_MAX_TOKENS"
+            )
+        return self
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+
+class RetrievalSettings(_Group):
+    """How a question becomes ranked passages: candidates, fusion, rerank."""
+
     top_k: int = Field(5, ge=1, le=100)
     candidates: int = Field(40, ge=1, le=1000)
     fusion: FusionMethod = FusionMethod.DBSF
@@ -146,7 +219,20 @@ class Settings(BaseSettings):
     mode: RetrievalMode = RetrievalMode.HYBRID_RERANK
     max_query_chars: int = Field(2000, ge=16)
 
-    # Answering.
+
+@dataclass(frozen=True)
+class AnswerThresholds:
+    """The answer thresholds calibrated for one embedding model (score ranges differ)."""
+
+    refusal_dense_weight: float
+    refusal_min_evidence: float
+    refusal_min_dense: float
+    support_min_cosine: float
+
+
+class AnswerSettings(_Group):
+    """How an answer is written, when it refuses, and which citations it keeps."""
+
     backend: GeneratorBackend = GeneratorBackend.EXTRACTIVE
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
@@ -171,8 +257,6 @@ class Settings(BaseSettings):
     refusal_min_evidence_minilm: float = 8.75
     refusal_dense_weight_bge: float = Field(24.0, ge=0)
     refusal_min_evidence_bge: float = 6.5
-    # Practice grading: a passage whose best unit logit is under this is no evidence.
-    refusal_min_rerank: float = -6.5
     refusal_min_dense_minilm: float = Field(0.32, ge=-1, le=1)  # cosine when rerank is off
     refusal_min_dense_bge: float = Field(0.63, ge=-1, le=1)
     # Citation support: term coverage / near-verbatim overlap, or embedding cosine per model.
@@ -192,10 +276,44 @@ class Settings(BaseSettings):
     local_context_tokens: int = Field(4096, ge=512, le=32_768)
     local_threads: int = Field(1, ge=1, le=64)  # 1: ~44 tok/s on 2 cores, 2: 7-10 tok/s
 
-    # Study mode (`studyrag quiz`, the Practice page). Progress lives in data_dir/quiz_db_name.
+    @field_validator("openai_base_url")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    def calibrated(self, model: EmbeddingModelName) -> AnswerThresholds:
+        """The thresholds calibrated for ``model`` (each is its own ``STUDYRAG_<NAME>_<MODEL>``)."""
+        if model is EmbeddingModelName.BGE:
+            return AnswerThresholds(
+                refusal_dense_weight=self.refusal_dense_weight_bge,
+                refusal_min_evidence=self.refusal_min_evidence_bge,
+                refusal_min_dense=self.refusal_min_dense_bge,
+                support_min_cosine=self.support_min_cosine_bge,
+            )
+        return AnswerThresholds(
+            refusal_dense_weight=self.refusal_dense_weight_minilm,
+            refusal_min_evidence=self.refusal_min_evidence_minilm,
+            refusal_min_dense=self.refusal_min_dense_minilm,
+            support_min_cosine=self.support_min_cosine_minilm,
+        )
+
+
+@dataclass(frozen=True)
+class CreditRange:
+    """Practice credit cutoffs calibrated for one embedding model: the combined similarity
+    that earns nothing (``low``) and full credit (``high``)."""
+
+    low: float
+    high: float
+
+
+class PracticeSettings(_Group):
+    """Study mode (`studyrag quiz`, the Practice page): grading and scheduling."""
+
+    # Progress lives in the collection's folder (or data_dir) / quiz_db_name.
+    quiz_db_name: str = Field("quiz.sqlite3", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     # Credit per key point: combined similarity (cosine and IDF term recall) mapped linearly from
     # `low` (nothing) to `high` (covered). Calibrated: `studyrag quiz calibrate`.
-    quiz_db_name: str = Field("quiz.sqlite3", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     quiz_lexical_weight: float = Field(0.4, ge=0, le=1)
     quiz_credit_low_minilm: float = Field(0.40, ge=-1, le=1)
     quiz_credit_high_minilm: float = Field(0.65, ge=-1, le=1)
@@ -204,6 +322,8 @@ class Settings(BaseSettings):
     quiz_max_answer_chars: int = Field(8000, ge=100, le=100_000)
     quiz_outline_passages: int = Field(3, ge=1, le=20)  # passages graded against (outline)
     quiz_outline_points: int = Field(8, ge=1, le=50)  # key points kept from those passages
+    # A retrieved passage whose best unit logit is under this is no evidence for grading.
+    refusal_min_rerank: float = -6.5
     # FSRS ratings by score: under fail = Again, under pass = Hard, under easy = Good, else Easy.
     quiz_pass_score: int = Field(70, ge=0, le=100)  # under: "weak" (Hard or Again)
     quiz_fail_score: int = Field(50, ge=0, le=100)  # under: Again (relearn)
@@ -212,127 +332,185 @@ class Settings(BaseSettings):
     # Own FSRS parameters are fitted from this many reviews a day or more apart (fsrs needs 512).
     quiz_fsrs_min_reviews: int = Field(512, ge=512)
 
-    # The app: a password the page asks for first (STUDYRAG_APP_PASSWORD); `studyrag serve` will
-    # not listen on an address other than this machine's without one.
+    def credit(self, model: EmbeddingModelName) -> CreditRange:
+        """The credit cutoffs calibrated for ``model``."""
+        if model is EmbeddingModelName.BGE:
+            return CreditRange(self.quiz_credit_low_bge, self.quiz_credit_high_bge)
+        return CreditRange(self.quiz_credit_low_minilm, self.quiz_credit_high_minilm)
+
+
+class AppSettings(_Group):
+    """The Streamlit app and `studyrag serve`."""
+
+    # A password the page asks for first (STUDYRAG_APP_PASSWORD); `studyrag serve` will not
+    # listen on an address other than this machine's without one.
     app_password: SecretStr | None = None
 
-    # Evaluation: the RAGAS judge, any OpenAI-compatible endpoint (unset = LLM-free metrics only).
+
+class EvalSettings(_Group):
+    """Evaluation: the RAGAS judge, any OpenAI-compatible endpoint (unset: LLM-free metrics)."""
+
     judge_base_url: str | None = None
     judge_model: str = "gpt-4o-mini"
     judge_api_key: SecretStr | None = None
     judge_runs: int = Field(1, ge=1, le=10)
 
-    @field_validator("qdrant_url", "openai_base_url")
+
+GROUPS: dict[str, type[_Group]] = {
+    "index": IndexSettings,
+    "ingest": IngestSettings,
+    "retrieval": RetrievalSettings,
+    "answer": AnswerSettings,
+    "practice": PracticeSettings,
+    "app": AppSettings,
+    "eval": EvalSettings,
+}
+# Each setting's own name (= its STUDYRAG_<NAME> variable) -> the group that holds it.
+_GROUP_OF: dict[str, str] = {
+    name: group for group, model in GROUPS.items() for name in model.model_fields
+}
+
+
+def env_names(name: str) -> list[str]:
+    """The environment variables that set the setting ``name`` (first: its own)."""
+    field = GROUPS[_GROUP_OF[name]].model_fields[name]
+    names = [f"STUDYRAG_{name.upper()}"]
+    if isinstance(field.validation_alias, AliasChoices):
+        names += [c for c in field.validation_alias.choices if isinstance(c, str) and c.isupper()]
+    return list(dict.fromkeys(names))
+
+
+def _route(values: dict[str, Any]) -> dict[str, Any]:
+    """Flat setting names (``top_k=3``) moved into their groups; group dicts kept."""
+    routed: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in GROUPS:
+            current = routed.setdefault(key, {})
+            if isinstance(value, BaseModel):
+                value = value.model_dump(exclude_unset=True)
+            if isinstance(current, dict) and isinstance(value, dict):
+                current.update(value)
+            else:
+                routed[key] = value
+        elif key in _GROUP_OF:
+            group = routed.setdefault(_GROUP_OF[key], {})
+            if isinstance(group, BaseModel):
+                group = routed[_GROUP_OF[key]] = group.model_dump(exclude_unset=True)
+            group[key] = value
+        else:
+            raise ValueError(f"unknown setting {key!r}")
+    return routed
+
+
+class _FlatEnvironment(PydanticBaseSettingsSource):
+    """Reads ``STUDYRAG_<NAME>`` for every setting of every group (the names users know)."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ reads every group at once
+
+    def __call__(self) -> dict[str, Any]:
+        environment = {key.upper(): value for key, value in os.environ.items()}
+        values: dict[str, dict[str, Any]] = {}
+        for name, group in _GROUP_OF.items():
+            found = next((n for n in env_names(name) if n in environment), None)
+            if found is not None:
+                values.setdefault(group, {})[name] = environment[found]
+        return values
+
+
+class Settings(BaseSettings):
+    """Every knob of studyrag, grouped by concern. Read once from ``STUDYRAG_*`` variables (one
+    per setting, named as before the grouping), then each component gets its group."""
+
+    model_config = SettingsConfigDict(extra="forbid", validate_default=True, frozen=True)
+
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    practice: PracticeSettings = Field(default_factory=PracticeSettings)
+    app: AppSettings = Field(default_factory=AppSettings)
+    eval: EvalSettings = Field(default_factory=EvalSettings)
+
     @classmethod
-    def _blank_is_none(cls, value: str | None) -> str | None:
-        return value.strip() or None if value is not None else None
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (_RoutedInit(init_settings), _FlatEnvironment(settings_cls))
 
-    @model_validator(mode="after")
-    def _check_consistency(self) -> Settings:
-        if self.chunk_overlap_tokens >= self.chunk_max_tokens // 2:
-            raise ValueError("chunk_overlap_tokens must be under half of chunk_max_tokens")
-        return self
+    def replace(self, **changes: Any) -> Settings:
+        """These settings with ``changes`` (flat names, ``top_k=3``), validated like the rest."""
+        routed = _route(changes)
+        update = {
+            group: getattr(self, group).model_validate(
+                {**getattr(self, group).model_dump(), **values}
+            )
+            for group, values in routed.items()
+        }
+        return self.model_copy(update=update)
 
-    def cache_key(self, where: bool = True) -> str:
+    def cache_key(self) -> str:
         """A stable key for things built from these settings: every value, secrets as a digest
-        (two API keys never share a client; the key itself never appears). ``where=False``
-        leaves out where the documents and index live, for things that do not read them (an
-        answer generator serves every collection)."""
+        (two API keys never share a client; the key itself never appears)."""
         secrets = [
             value.get_secret_value()
-            for value in (self.openai_api_key, self.qdrant_api_key, self.judge_api_key)
+            for value in (
+                self.answer.openai_api_key,
+                self.index.qdrant_api_key,
+                self.eval.judge_api_key,
+            )
             if value is not None
         ]
         digest = hashlib.sha256("\0".join(secrets).encode()).hexdigest()[:16]
-        values = self.model_dump_json(exclude=None if where else _LOCATION_FIELDS)
-        return f"{values}:{digest}"
+        return f"{self.model_dump_json()}:{digest}"
 
+    # Paths that combine groups: one place decides the on-disk layout.
     @property
-    def calibrated(self) -> ModelThresholds:
-        """The thresholds calibrated for the active embedding model (score ranges differ per
-        model; each is its own ``STUDYRAG_<NAME>_<MODEL>`` setting)."""
-        if self.embedding_model is EmbeddingModelName.BGE:
-            return ModelThresholds(
-                refusal_dense_weight=self.refusal_dense_weight_bge,
-                refusal_min_evidence=self.refusal_min_evidence_bge,
-                refusal_min_dense=self.refusal_min_dense_bge,
-                support_min_cosine=self.support_min_cosine_bge,
-                quiz_credit_low=self.quiz_credit_low_bge,
-                quiz_credit_high=self.quiz_credit_high_bge,
-            )
-        return ModelThresholds(
-            refusal_dense_weight=self.refusal_dense_weight_minilm,
-            refusal_min_evidence=self.refusal_min_evidence_minilm,
-            refusal_min_dense=self.refusal_min_dense_minilm,
-            support_min_cosine=self.support_min_cosine_minilm,
-            quiz_credit_low=self.quiz_credit_low_minilm,
-            quiz_credit_high=self.quiz_credit_high_minilm,
-        )
-
-    # Derived paths: one place decides the on-disk layout.
-    @property
-    def collection_name(self) -> str:
-        """Qdrant collection for this corpus and embedding model (models never share one)."""
-        return f"{self.collection}_{self.embedding_model.value}"
-
-    @property
-    def qdrant_path(self) -> Path:
-        return self.data_dir / "qdrant"
-
-    @property
-    def index_dir(self) -> Path:
-        """Sidecar, manifest and lock of the active collection (each engine keeps its own)."""
-        suffix = "_edge" if self.engine is StoreEngine.EDGE and not self.qdrant_url else ""
-        return self.data_dir / "indexes" / f"{self.collection_name}{suffix}"
-
-    @property
-    def edge_path(self) -> Path:
-        """The Qdrant Edge shard of the active collection."""
-        return self.data_dir / "edge" / self.collection_name
+    def quiz_db_path(self) -> Path:
+        """Practice progress of the active collection (SQLite)."""
+        return self.index.collection_data_dir / self.practice.quiz_db_name
 
     @property
     def feedback_path(self) -> Path:
         """Answer feedback from the app (JSON lines)."""
-        return self.data_dir / "feedback.jsonl"
-
-    @property
-    def quiz_db_path(self) -> Path:
-        """Practice progress of the active collection (SQLite)."""
-        return (self.collection_folder or self.data_dir) / self.quiz_db_name
-
-    @property
-    def uploads_dir(self) -> Path:
-        """Where files added from the app are stored for the active collection."""
-        if self.collection_folder is not None:
-            return self.collection_folder / "files"
-        return self.data_dir / "uploads"
-
-    @property
-    def source_dirs(self) -> list[Path]:
-        """The folders an ingest re-reads: the corpus folder, then the uploads if any."""
-        dirs = [self.corpus_dir]
-        if self.uploads_dir.is_dir() and self.uploads_dir.resolve() != self.corpus_dir.resolve():
-            dirs.append(self.uploads_dir)
-        return dirs
+        return self.index.data_dir / "feedback.jsonl"
 
     @property
     def conversations_path(self) -> Path:
         """Saved conversations of every collection (SQLite)."""
-        return self.data_dir / "conversations.sqlite3"
+        return self.index.data_dir / "conversations.sqlite3"
 
     @property
     def catalog_path(self) -> Path:
         """The named collections of this data folder (JSON)."""
-        return self.data_dir / "collections.json"
+        return self.index.data_dir / "collections.json"
 
-    @property
-    def manifest_path(self) -> Path:
-        return self.index_dir / "manifest.json"
 
-    @property
-    def sidecar_path(self) -> Path:
-        return self.index_dir / "bm25.json"
+class _RoutedInit(PydanticBaseSettingsSource):
+    """Keyword arguments by their flat names (``Settings(top_k=3)``) or as groups."""
 
-    @property
-    def max_file_bytes(self) -> int:
-        return int(self.max_file_mb * 1024 * 1024)
+    def __init__(self, init: PydanticBaseSettingsSource) -> None:
+        super().__init__(init.settings_cls)
+        self._init = init
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ routes every keyword at once
+
+    def __call__(self) -> dict[str, Any]:
+        return _route(self._init())
+
+
+def settings_error(error: ValidationError) -> str:
+    """One line naming the variable of the first invalid setting and what is wrong with it."""
+    first = error.errors()[0]
+    location = [str(part) for part in first.get("loc", ())]
+    name = location[1] if len(location) > 1 and location[0] in GROUPS else ".".join(location)
+    message = str(first.get("msg", "")).removeprefix("Value error, ")
+    if name in _GROUP_OF:
+        return f"invalid setting {env_names(name)[0]}: {message}"
+    return f"invalid settings: {message}"  # a check across settings of one group

@@ -84,7 +84,7 @@ def gold_answers(pipeline: StudyPipeline) -> dict[str, Answer]:
     from studyrag.assistant import Assistant
     from studyrag.eval.gold import load_gold
 
-    assistant = Assistant(pipeline, pipeline.settings)
+    assistant = Assistant(pipeline)
     return {q.qid: assistant.ask(q.question) for q in load_gold(GOLD, CORPUS)}
 
 

@@ -62,7 +62,7 @@ def test_collections_are_created_switched_and_deleted(
     assert not app.exception, app.exception
     assert app.selectbox(key="collection_id").value == "study"
     assert [c.id for c in catalog.list()] == ["study"]
-    assert not settings.edge_path.exists() and not settings.uploads_dir.exists()
+    assert not settings.index.edge_path.exists() and not settings.index.uploads_dir.exists()
     store = ConversationStore(settings.conversations_path)
     assert store.recent("zoology") == [] and store.recent("study")
 

@@ -22,7 +22,7 @@ GOLD_SAMPLE = ("q003", "q027", "q060", "q070", "q094")
 
 @pytest.fixture(scope="module")
 def assistant(pipeline: StudyPipeline) -> Assistant:
-    return Assistant(pipeline, pipeline.settings)
+    return Assistant(pipeline)
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,9 @@ def test_off_topic_questions_are_refused_with_the_nearest_passages(
     for answer in refused:
         assert answer.text == REFUSAL_ANSWER
         assert answer.citations == [] and answer.sentences == []
-        assert len(answer.passages) == assistant.settings.top_k  # the nearest ones, to look at
+        assert (
+            len(answer.passages) == assistant.pipeline.retrieval.top_k
+        )  # the nearest ones, to look at
         assert answer.warnings and "below" in answer.warnings[0]
         assert answer.to_dict()["citations"] == [] and answer.to_dict()["refused"] is True
 
@@ -147,7 +149,7 @@ def test_assistants_share_the_pipelines_generators(pipeline) -> None:
     different settings (another answer length) a different one."""
     from studyrag.assistant import Assistant
 
-    first = Assistant(pipeline, pipeline.settings).generator()
-    assert Assistant(pipeline, pipeline.settings).generator() is first
-    shorter = pipeline.settings.model_copy(update={"answer_max_words": 40})
+    first = Assistant(pipeline).generator()
+    assert Assistant(pipeline).generator() is first
+    shorter = pipeline.settings.replace(answer_max_words=40).answer
     assert Assistant(pipeline, shorter).generator() is not first

@@ -41,7 +41,7 @@ def test_a_collection_holds_only_its_documents_and_deletion_follows_everywhere(
         listed = {d.source: d for d in pipeline.documents()}
         assert set(listed) == {"zebra.html", "okapi.md"}
         assert all(d.uploaded and d.chunks >= 1 for d in listed.values())
-        assert listed["zebra.html"].path.parent == settings.uploads_dir
+        assert listed["zebra.html"].path.parent == settings.index.uploads_dir
         hits = pipeline.search("what does the zebra lemma say", top_k=5).hits
         assert {h.chunk.source for h in hits} <= {"zebra.html", "okapi.md"}  # not corpus/
 
@@ -50,11 +50,11 @@ def test_a_collection_holds_only_its_documents_and_deletion_follows_everywhere(
 
         report = pipeline.remove_document("zebra.html")
         assert report.deleted == ["zebra.html"]
-        assert not (settings.uploads_dir / "zebra.html").exists()
-        assert not list(settings.uploads_dir.glob(".removing-*"))
-        manifest = Manifest.load(settings.manifest_path)
+        assert not (settings.index.uploads_dir / "zebra.html").exists()
+        assert not list(settings.index.uploads_dir.glob(".removing-*"))
+        manifest = Manifest.load(settings.index.manifest_path)
         assert manifest is not None and set(manifest.entries) == {"okapi.md"}
-        sidecar = BM25Sidecar.load(settings.sidecar_path)
+        sidecar = BM25Sidecar.load(settings.index.sidecar_path)
         assert len(sidecar) == pipeline.store.count() == len(manifest.entries["okapi.md"].chunk_ids)
         for mode in (RetrievalMode.BM25, RetrievalMode.DENSE, RetrievalMode.HYBRID_RERANK):
             found = pipeline.search("zebra lemma stripes commute", top_k=5, mode=mode).hits
@@ -65,13 +65,16 @@ def test_a_collection_holds_only_its_documents_and_deletion_follows_everywhere(
     with StudyPipeline(home) as corpus:  # the corpus folder's collection is untouched
         assert "zebra.html" not in corpus.status().files and corpus.status().chunks > 100
 
-    edge = settings.edge_path
+    edge = settings.index.edge_path
     assert edge.exists()
     with StudyPipeline(settings) as pipeline:
         pipeline.drop()
     catalog.forget(course)
-    assert not edge.exists() and not settings.index_dir.exists()
-    assert settings.collection_folder is not None and not settings.collection_folder.exists()
+    assert not edge.exists() and not settings.index.index_dir.exists()
+    assert (
+        settings.index.collection_folder is not None
+        and not settings.index.collection_folder.exists()
+    )
 
 
 def test_a_corpus_folder_document_is_not_deleted_from_the_app(index_copy: Path) -> None:

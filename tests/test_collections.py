@@ -25,8 +25,8 @@ def test_the_corpus_folder_collection_is_always_first_and_keeps_its_paths(
     assert home.home and home.id == "study" and home.name == "corpus/"
     settings = catalog.settings_for(home)
     assert settings is catalog.base
-    assert settings.uploads_dir == catalog.base.data_dir / "uploads"
-    assert settings.quiz_db_path == catalog.base.data_dir / "quiz.sqlite3"
+    assert settings.index.uploads_dir == catalog.base.index.data_dir / "uploads"
+    assert settings.quiz_db_path == catalog.base.index.data_dir / "quiz.sqlite3"
 
 
 def test_a_new_collection_gets_its_own_index_folder_and_progress(
@@ -36,11 +36,14 @@ def test_a_new_collection_gets_its_own_index_folder_and_progress(
     assert created.name == "Statistics 101" and created.id == "statistics-101"
     settings = catalog.settings_for(created)
     home = catalog.base
-    assert settings.collection_name == "statistics-101_minilm"
-    assert settings.edge_path != home.edge_path and settings.index_dir != home.index_dir
-    assert settings.corpus_dir == settings.uploads_dir  # its files are its uploads
-    assert settings.uploads_dir.is_dir()
-    assert settings.quiz_db_path.parent == home.data_dir / "collections" / "statistics-101"
+    assert settings.index.collection_name == "statistics-101_minilm"
+    assert (
+        settings.index.edge_path != home.index.edge_path
+        and settings.index.index_dir != home.index.index_dir
+    )
+    assert settings.index.corpus_dir == settings.index.uploads_dir  # its files are its uploads
+    assert settings.index.uploads_dir.is_dir()
+    assert settings.quiz_db_path.parent == home.index.data_dir / "collections" / "statistics-101"
     assert settings.conversations_path == home.conversations_path  # one list, by collection
     assert [c.name for c in catalog.list()] == ["corpus/", "Statistics 101"]
 
@@ -80,14 +83,14 @@ def test_forgetting_removes_the_folder_but_never_the_corpus_collection(
     catalog: CollectionCatalog,
 ) -> None:
     created = catalog.create("Physics")
-    folder = catalog.settings_for(created).collection_folder
+    folder = catalog.settings_for(created).index.collection_folder
     assert folder is not None
     (folder / "files" / "notes.md").write_text("# Notes\n", encoding="utf-8")
     catalog.forget(created)
     assert not folder.exists() and [c.name for c in catalog.list()] == ["corpus/"]
     with pytest.raises(StudyragError, match="cannot be deleted"):
         catalog.forget(catalog.list()[0])
-    assert catalog.base.corpus_dir == catalog.settings_for(catalog.list()[0]).corpus_dir
+    assert catalog.base.index.corpus_dir == catalog.settings_for(catalog.list()[0]).index.corpus_dir
 
 
 def test_a_damaged_catalog_is_one_clear_error_and_is_not_overwritten(

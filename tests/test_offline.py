@@ -40,6 +40,6 @@ def test_the_model_registry_pins_offline_before_loading(tmp_path) -> None:
         "from pathlib import Path\n"
         "from studyrag.registry import ModelRegistry\n"
         "from studyrag.settings import Settings\n"
-        f"ModelRegistry().embedder(Settings(data_dir=Path({str(tmp_path)!r})))"
+        f"ModelRegistry().embedder(Settings(data_dir=Path({str(tmp_path)!r})).index)"
     )
     assert after["HF_HUB_OFFLINE"] == "1"

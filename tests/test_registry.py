@@ -14,15 +14,16 @@ def test_pipelines_of_one_process_share_every_model(pipeline, tmp_path) -> None:
         assert other.embedder is pipeline.embedder
         assert other.reranker is pipeline.reranker
         backend = GeneratorBackend.EXTRACTIVE
-        assert other.generator(backend, pipeline.settings) is pipeline.generator(backend)
+        answer = pipeline.settings.answer
+        assert other.generator(backend, answer) is pipeline.generator(backend, answer)
 
 
 def test_a_registry_loads_each_model_once_per_key(tmp_path) -> None:
     registry = ModelRegistry()
     settings = make_settings(tmp_path / "data")
-    first = registry.embedder(settings)
-    assert registry.embedder(settings.model_copy()) is first
-    assert registry.reranker(settings) is registry.reranker(settings)
-    wider = settings.model_copy(update={"rerank_max_tokens": settings.rerank_max_tokens + 64})
-    assert registry.reranker(wider) is not registry.reranker(settings)
+    first = registry.embedder(settings.index)
+    assert registry.embedder(settings.replace().index) is first  # an equal copy: the same model
+    window = settings.retrieval.rerank_max_tokens
+    assert registry.reranker(window) is registry.reranker(window)
+    assert registry.reranker(window - 64) is not registry.reranker(window)
     assert registry.loaded() == {"embedders": 1, "rerankers": 2, "generators": 0}

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Encoding, Tokenizer
 
+from studyrag.settings import EmbeddingModelName
+
 
 @cache
 def _tokenizer_json(path: Path) -> str:
@@ -34,7 +36,7 @@ def load_tokenizer(
 class Embedder(ABC):
     """A dense text encoder with its own tokenizer (used to size chunks to its window)."""
 
-    name: str
+    name: EmbeddingModelName
     dim: int
     max_tokens: int
     tokenizer: Tokenizer

@@ -10,6 +10,7 @@ from tokenizers import Encoding
 
 from studyrag.embedding.base import Embedder, encode_by_length, load_tokenizer
 from studyrag.model_files import bge_small_dir
+from studyrag.settings import EmbeddingModelName
 
 QUERY_PREFIX = "Represent this sentence for searching relevant passages: "
 
@@ -29,7 +30,7 @@ def onnx_session(path: str) -> ort.InferenceSession:
 class BgeOnnxEmbedder(Embedder):
     """384-d embeddings with CLS pooling; queries carry the bge retrieval instruction."""
 
-    name = "bge"
+    name = EmbeddingModelName.BGE
     dim = 384
     max_tokens = 512
 

@@ -22,6 +22,7 @@ from tokenizers import Encoding, Tokenizer
 from studyrag.embedding.base import Embedder, encode_by_length, load_tokenizer, normalize_rows
 from studyrag.embedding.bert_numpy import NumpyBertEncoder
 from studyrag.model_files import minilm_dir
+from studyrag.settings import EmbeddingModelName
 
 if TYPE_CHECKING:
     import onnxruntime as ort
@@ -35,7 +36,7 @@ _NUMPY_MAX_TEXTS = 16
 class MiniLMEmbedder(Embedder):
     """384-d sentence embeddings, mean pooling, no query prefix."""
 
-    name = "minilm"
+    name = EmbeddingModelName.MINILM
     dim = 384
 
     def __init__(self, export_cache: Path | None = None, int8: bool = True) -> None:

@@ -11,7 +11,7 @@ from studyrag.generate.base import (
     Quote,
 )
 from studyrag.generate.extractive import ExtractiveGenerator, UnitScorer
-from studyrag.settings import GeneratorBackend, Settings
+from studyrag.settings import AnswerSettings, GeneratorBackend
 from studyrag.types import Citation, StudyragError
 
 __all__ = [
@@ -30,9 +30,9 @@ __all__ = [
 ]
 
 
-def backend_of(value: GeneratorBackend | str | None, settings: Settings) -> GeneratorBackend:
+def backend_of(value: GeneratorBackend | str | None, answer: AnswerSettings) -> GeneratorBackend:
     """A backend from an enum, its name, or the settings default."""
-    return settings.backend if value is None else parse_backend(value)
+    return answer.backend if value is None else parse_backend(value)
 
 
 def parse_backend(value: GeneratorBackend | str) -> GeneratorBackend:
@@ -45,18 +45,18 @@ def parse_backend(value: GeneratorBackend | str) -> GeneratorBackend:
 
 
 def make_generator(
-    backend: GeneratorBackend, settings: Settings, score_units: UnitScorer
+    backend: GeneratorBackend, answer: AnswerSettings, score_units: UnitScorer
 ) -> Generator:
     """Build one backend; LLM clients and runtimes are imported only when chosen."""
     if backend is GeneratorBackend.EXTRACTIVE:
-        return ExtractiveGenerator(settings, score_units)
+        return ExtractiveGenerator(answer, score_units)
     if backend is GeneratorBackend.OPENAI:
         from studyrag.generate.openai_chat import OpenAIChatGenerator
 
-        return OpenAIChatGenerator(settings)
+        return OpenAIChatGenerator(answer)
     from studyrag.generate.local_llama import LocalLlamaGenerator
 
-    return LocalLlamaGenerator(settings)
+    return LocalLlamaGenerator(answer)
 
 
 __all__ = [

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from studyrag.generate.base import Generator, Passage
 from studyrag.generate.condense import History, condense_question
 from studyrag.generate.prompt import Message, answer_messages, condense_messages
-from studyrag.settings import Settings
+from studyrag.settings import AnswerSettings
 
 _MAX_CONDENSED_CHARS = 600
 
@@ -18,10 +18,10 @@ class ChatGenerator(Generator):
 
     streams = True
 
-    def __init__(self, settings: Settings) -> None:
-        self.max_sentences = settings.answer_max_sentences
-        self.max_tokens = settings.answer_max_tokens
-        self.history_turns = settings.history_turns
+    def __init__(self, answer: AnswerSettings) -> None:
+        self.max_sentences = answer.answer_max_sentences
+        self.max_tokens = answer.answer_max_tokens
+        self.history_turns = answer.history_turns
 
     @abstractmethod
     def chat(self, messages: list[Message], stream: bool) -> Iterator[str]:

@@ -21,7 +21,7 @@ from rapidfuzz import fuzz
 from studyrag.generate.base import Draft, Generator, Passage, Quote
 from studyrag.generate.citations import with_markers
 from studyrag.generate.injection import looks_like_instruction
-from studyrag.settings import Settings
+from studyrag.settings import AnswerSettings
 from studyrag.text.sentences import normalize
 from studyrag.text.units import (
     LINE_KINDS,
@@ -99,13 +99,13 @@ class ExtractiveGenerator(Generator):
 
     name = "extractive"
 
-    def __init__(self, settings: Settings, score_units: UnitScorer) -> None:
-        self.max_words = settings.answer_max_words
-        self.margin = settings.extractive_margin
-        self.min_score = settings.extractive_min_score
-        self.quantity_bonus = settings.extractive_quantity_bonus
-        self.max_passages = settings.extractive_passages
-        self.rank_penalty = settings.extractive_rank_penalty
+    def __init__(self, answer: AnswerSettings, score_units: UnitScorer) -> None:
+        self.max_words = answer.answer_max_words
+        self.margin = answer.extractive_margin
+        self.min_score = answer.extractive_min_score
+        self.quantity_bonus = answer.extractive_quantity_bonus
+        self.max_passages = answer.extractive_passages
+        self.rank_penalty = answer.extractive_rank_penalty
         self.score_units = score_units
 
     def generate(self, question: str, passages: Sequence[Passage]) -> str:

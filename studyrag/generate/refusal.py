@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from studyrag.embedding import Embedder
-from studyrag.settings import Settings
+from studyrag.settings import AnswerSettings, AnswerThresholds
 from studyrag.types import Hit, SearchResult
 
 REFUSAL_TEXT = "The corpus does not cover this question."
@@ -56,14 +56,9 @@ class RefusalDecision:
         return line
 
 
-def dense_threshold(settings: Settings) -> float:
-    """The cosine threshold of the active embedding model (score ranges differ per model)."""
-    return settings.calibrated.refusal_min_dense
-
-
-def evidence(rerank: float, dense: float, settings: Settings) -> float:
+def evidence(rerank: float, dense: float, thresholds: AnswerThresholds) -> float:
     """The reranked evidence: unit logit + the model's dense weight x cosine."""
-    return rerank + settings.calibrated.refusal_dense_weight * dense
+    return rerank + thresholds.refusal_dense_weight * dense
 
 
 def best_rerank(hits: Sequence[Hit]) -> float | None:
@@ -85,8 +80,10 @@ def best_dense(query: str, hits: Sequence[Hit], embedder: Embedder) -> float | N
 class RefusalPolicy:
     """Refuse when the best passage scores under the calibrated threshold for its score type."""
 
-    def __init__(self, settings: Settings, embedder: Embedder) -> None:
-        self.settings = settings
+    def __init__(self, answer: AnswerSettings, embedder: Embedder) -> None:
+        self.enabled = answer.refusal
+        # Score ranges differ per embedding model: the thresholds of the one that embedded.
+        self.thresholds = answer.calibrated(embedder.name)
         self.embedder = embedder
 
     def decide(self, result: SearchResult) -> RefusalDecision:
@@ -95,13 +92,13 @@ class RefusalPolicy:
         rerank = best_rerank(result.hits)
         if rerank is not None:
             dense = best_dense(result.query, result.hits, self.embedder) or 0.0
-            score = evidence(rerank, dense, self.settings)
-            threshold = self.settings.calibrated.refusal_min_evidence
-            refuse = self.settings.refusal and score < threshold
+            score = evidence(rerank, dense, self.thresholds)
+            threshold = self.thresholds.refusal_min_evidence
+            refuse = self.enabled and score < threshold
             return RefusalDecision(refuse, score, "evidence", threshold, rerank, dense)
         nearest = best_dense(result.query, result.hits, self.embedder)
         if nearest is None:
             return RefusalDecision(True, None, "none", None)
-        threshold = dense_threshold(self.settings)
-        refuse = self.settings.refusal and nearest < threshold
+        threshold = self.thresholds.refusal_min_dense
+        refuse = self.enabled and nearest < threshold
         return RefusalDecision(refuse, nearest, "dense", threshold)

@@ -37,7 +37,7 @@ from qdrant_edge import (
 )
 
 from studyrag.index.qdrant_store import DENSE, SPARSE
-from studyrag.settings import Settings
+from studyrag.settings import IndexSettings
 from studyrag.types import Chunk, StudyragError, point_id_of
 
 _SOURCE_FIELD = "source"
@@ -46,10 +46,10 @@ _SOURCE_FIELD = "source"
 class EdgeStore:
     """Chunks as points of one Edge shard under the data folder."""
 
-    def __init__(self, settings: Settings, dim: int) -> None:
-        self.name = settings.collection_name
+    def __init__(self, index: IndexSettings, dim: int) -> None:
+        self.name = index.collection_name
         self.dim = dim
-        self.path = settings.edge_path
+        self.path = index.edge_path
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = FileLock(str(self.path) + ".lock")
         self._dropped = False

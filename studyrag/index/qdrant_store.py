@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 from qdrant_client import QdrantClient, models
 
-from studyrag.settings import Settings
+from studyrag.settings import IndexSettings
 from studyrag.types import Chunk, StudyragError, point_id_of
 
 DENSE = "dense"
@@ -15,18 +15,18 @@ SPARSE = "bm25"
 _SOURCE_FIELD = "source"
 
 
-def open_client(settings: Settings) -> QdrantClient:
+def open_client(index: IndexSettings) -> QdrantClient:
     """Connect to the configured Qdrant, with a one-line error when the store is unavailable."""
-    if settings.qdrant_url:
-        key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
-        return QdrantClient(url=settings.qdrant_url, api_key=key, timeout=30)
-    settings.qdrant_path.mkdir(parents=True, exist_ok=True)
+    if index.qdrant_url:
+        key = index.qdrant_api_key.get_secret_value() if index.qdrant_api_key else None
+        return QdrantClient(url=index.qdrant_url, api_key=key, timeout=30)
+    index.qdrant_path.mkdir(parents=True, exist_ok=True)
     try:
-        return QdrantClient(path=str(settings.qdrant_path))
+        return QdrantClient(path=str(index.qdrant_path))
     except RuntimeError as error:
         if "already accessed" in str(error):
             raise StudyragError(
-                f"the index at {settings.qdrant_path} is open in another studyrag process "
+                f"the index at {index.qdrant_path} is open in another studyrag process "
                 "(the app?); stop it or use the app's re-index button"
             ) from error
         raise
@@ -35,13 +35,13 @@ def open_client(settings: Settings) -> QdrantClient:
 class QdrantStore:
     """Chunks as points with a named dense vector; the payload holds the whole chunk."""
 
-    def __init__(self, client: QdrantClient, settings: Settings, dim: int) -> None:
+    def __init__(self, client: QdrantClient, index: IndexSettings, dim: int) -> None:
         self.client = client
-        self.name = settings.collection_name
+        self.name = index.collection_name
         self.dim = dim
-        self._shards = settings.qdrant_shards
-        self._replication = settings.qdrant_replication
-        self._remote = settings.qdrant_url is not None
+        self._shards = index.qdrant_shards
+        self._replication = index.qdrant_replication
+        self._remote = index.qdrant_url is not None
 
     def ensure_collection(self) -> None:
         """Create the collection (and payload index) when it does not exist yet."""

@@ -1,4 +1,4 @@
-"""The chunk store interface, and the factory that picks its engine from the settings."""
+"""The chunk store interface, and the factory that picks its engine from the index settings."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Protocol
 import numpy as np
 from qdrant_client import models
 
-from studyrag.settings import LexicalBackend, Settings, StoreEngine
+from studyrag.settings import IndexSettings, LexicalBackend, StoreEngine
 from studyrag.types import Chunk
 
 
@@ -51,33 +51,33 @@ class ChunkStore(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(settings: Settings, dim: int) -> ChunkStore:
-    """A Qdrant server by URL; otherwise the embedded engine the settings name."""
-    if settings.qdrant_url is None and settings.engine is StoreEngine.EDGE:
+def open_store(index: IndexSettings, dim: int) -> ChunkStore:
+    """A Qdrant server by URL; otherwise the embedded engine the index settings name."""
+    if index.qdrant_url is None and index.engine is StoreEngine.EDGE:
         from studyrag.index.edge_store import EdgeStore
 
-        return EdgeStore(settings, dim)
+        return EdgeStore(index, dim)
     from studyrag.index.qdrant_store import QdrantStore, open_client
 
-    return QdrantStore(open_client(settings), settings, dim)
+    return QdrantStore(open_client(index), index, dim)
 
 
-def store_engine_name(settings: Settings) -> str:
+def store_engine_name(index: IndexSettings) -> str:
     """The engine that holds the index, in words."""
-    if settings.qdrant_url:
+    if index.qdrant_url:
         return "Qdrant server"
-    if settings.engine is StoreEngine.EDGE:
+    if index.engine is StoreEngine.EDGE:
         return "Qdrant Edge (embedded)"
     return "qdrant-client local mode (embedded)"
 
 
-def store_location(settings: Settings) -> str:
+def store_location(index: IndexSettings) -> str:
     """Where the index lives, for `studyrag status` and the sidebar."""
-    if settings.qdrant_url:
-        return settings.qdrant_url
-    if settings.engine is StoreEngine.EDGE:
-        return str(settings.edge_path)
-    return str(settings.qdrant_path)
+    if index.qdrant_url:
+        return index.qdrant_url
+    if index.engine is StoreEngine.EDGE:
+        return str(index.edge_path)
+    return str(index.qdrant_path)
 
 
 @dataclass(frozen=True)
@@ -92,16 +92,16 @@ class LexicalChoice:
         return self.backend is LexicalBackend.QDRANT_SPARSE
 
 
-def choose_lexical(settings: Settings, chunks: int) -> LexicalChoice:
+def choose_lexical(index: IndexSettings, chunks: int) -> LexicalChoice:
     """The lexical path for ``chunks`` chunks: as set, or `auto` by engine and corpus size."""
-    if settings.lexical_backend is not LexicalBackend.AUTO:
-        return LexicalChoice(settings.lexical_backend, "set by STUDYRAG_LEXICAL_BACKEND")
-    if settings.qdrant_url is None and settings.engine is StoreEngine.LOCAL:
+    if index.lexical_backend is not LexicalBackend.AUTO:
+        return LexicalChoice(index.lexical_backend, "set by STUDYRAG_LEXICAL_BACKEND")
+    if index.qdrant_url is None and index.engine is StoreEngine.LOCAL:
         return LexicalChoice(
             LexicalBackend.SIDECAR,
             "local mode scores sparse vectors in Python, slower than the sidecar at every size",
         )
-    limit = settings.lexical_switch_chunks
+    limit = index.lexical_switch_chunks
     if chunks <= limit:
         return LexicalChoice(
             LexicalBackend.SIDECAR, f"{chunks:,} chunks, at most {limit:,}: rank-bm25 in memory"

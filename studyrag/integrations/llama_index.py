@@ -108,8 +108,8 @@ class StudyragReranker(BaseNodePostprocessor):
 
     def __init__(self, pipeline: StudyPipeline, top_n: int = 5, **kwargs: Any) -> None:
         defaults = {
-            "depth": pipeline.settings.rerank_depth,
-            "rank_penalty": pipeline.settings.rerank_rank_penalty,
+            "depth": pipeline.retrieval.rerank_depth,
+            "rank_penalty": pipeline.retrieval.rerank_rank_penalty,
         }
         super().__init__(top_n=top_n, **{**defaults, **kwargs})
         self._reranker = UnitReranker(pipeline.reranker.score)

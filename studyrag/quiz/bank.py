@@ -25,7 +25,7 @@ from studyrag.ingest.readers.base import ReadDocument
 from studyrag.ingest.readers.text import text_document
 from studyrag.quiz.document_questions import document_questions, question_id
 from studyrag.quiz.keypoints import KeyPoint, display, extract_key_points
-from studyrag.settings import Settings
+from studyrag.settings import IndexSettings, IngestSettings
 from studyrag.text.units import BULLET, DIFFICULTY_LINE
 from studyrag.types import (
     Citation,
@@ -578,12 +578,12 @@ def load_bank(corpus_dir: Path, max_bytes: int = 20 * 2**20) -> QuestionBank:
 _INDEXED: dict[tuple[str, tuple[tuple[str, str], ...]], QuestionBank] = {}
 
 
-def indexed_bank(settings: Settings) -> QuestionBank:
+def indexed_bank(index: IndexSettings, ingest: IngestSettings) -> QuestionBank:
     """The bank of the documents the active collection has indexed, read from the files the
     manifest names; rebuilt when an ingest adds, changes or removes one (so a deleted document
     takes its questions with it, and a question whose text did not change keeps its id)."""
     try:
-        manifest = Manifest.load(settings.manifest_path)
+        manifest = Manifest.load(index.manifest_path)
     except ValueError as error:
         raise StudyragError(f"{error}; run `studyrag ingest` to rebuild it") from None
     if manifest is None or not manifest.entries:
@@ -592,10 +592,10 @@ def indexed_bank(settings: Settings) -> QuestionBank:
             "in the app) first"
         )
     stamp = tuple(sorted((e.source, e.sha256) for e in manifest.entries.values()))
-    key = (str(settings.manifest_path.resolve()), stamp)
+    key = (str(index.manifest_path.resolve()), stamp)
     if key not in _INDEXED:
         # A file gone since the last ingest is skipped by from_files (it cannot be read).
         files = [SourceFile(Path(e.path), e.source) for e in manifest.entries.values()]
         _INDEXED.clear()
-        _INDEXED[key] = QuestionBank.from_files(files, settings.max_file_bytes)
+        _INDEXED[key] = QuestionBank.from_files(files, ingest.max_file_bytes)
     return _INDEXED[key]

@@ -139,11 +139,11 @@ def run(settings: Settings, limit: int | None = None) -> None:
     """Print the current cutoffs' confusion on the bank, then the best cutoffs found."""
     from studyrag.registry import process_models
 
-    bank: QuestionBank = indexed_bank(settings)
-    grader = Grader(bank, process_models().embedder(settings), settings)
+    bank: QuestionBank = indexed_bank(settings.index, settings.ingest)
+    grader = Grader(bank, process_models().embedder(settings.index), settings.practice)
     cases = collect(grader, limit)
     current = grader.cutoffs
-    print(f"model {settings.embedding_model.value}; current cutoffs {current}")
+    print(f"model {settings.index.embedding_model.value}; current cutoffs {current}")
     _print(summarize(cases, current))
     ranked = sweep(cases)
     if ranked:

@@ -38,7 +38,7 @@ from studyrag.quiz.keypoints import (
     passage_lines,
     split_sentences,
 )
-from studyrag.settings import Settings
+from studyrag.settings import EmbeddingModelName, PracticeSettings
 from studyrag.types import Citation, Hit, StudyragError
 
 if TYPE_CHECKING:
@@ -72,12 +72,10 @@ class Cutoffs:
         return float(min(max(value, 0.0), 1.0))
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Cutoffs:
-        return cls(
-            settings.calibrated.quiz_credit_low,
-            settings.calibrated.quiz_credit_high,
-            settings.quiz_lexical_weight,
-        )
+    def from_settings(cls, practice: PracticeSettings, model: EmbeddingModelName) -> Cutoffs:
+        """The cutoffs calibrated for ``model`` (similarity ranges differ per model)."""
+        credit = practice.credit(model)
+        return cls(credit.low, credit.high, practice.quiz_lexical_weight)
 
 
 # Similarity -------------------------------------------------------------------------------------
@@ -258,13 +256,13 @@ class Grader:
         self,
         bank: QuestionBank,
         embedder: Embedder,
-        settings: Settings,
+        practice: PracticeSettings,
         pipeline: StudyPipeline | None = None,
     ) -> None:
         self.bank = bank
-        self.settings = settings
+        self.practice = practice
         self.pipeline = pipeline
-        self.cutoffs = Cutoffs.from_settings(settings)
+        self.cutoffs = Cutoffs.from_settings(practice, embedder.name)
         weights = TermWeights(
             LexicalAnalyzer(),
             (p.text for q in bank if q.has_answer for p in bank.key_points(q)),
@@ -328,7 +326,7 @@ class Grader:
         text = answer.strip() if isinstance(answer, str) else ""
         if not text:
             raise StudyragError("the answer is empty; type what you would say in the interview")
-        limit = self.settings.quiz_max_answer_chars
+        limit = self.practice.quiz_max_answer_chars
         if len(text) > limit:
             raise StudyragError(
                 f"the answer is {len(text):,} characters; keep it under {limit:,} "
@@ -347,11 +345,11 @@ class Grader:
         sources = sources or [s for s in self.bank.sources if s != question.source]
         query = " ".join((question.title, *question.sub_points))
         hits = self.pipeline.search(
-            query[: self.settings.max_query_chars],
-            top_k=self.settings.quiz_outline_passages,
+            query[: self.pipeline.retrieval.max_query_chars],
+            top_k=self.practice.quiz_outline_passages,
             sources=sources,
         ).hits
-        floor = self.settings.refusal_min_rerank
+        floor = self.practice.refusal_min_rerank
         hits = [h for h in hits if h.rerank_score is None or h.rerank_score >= floor]
         if not hits:
             raise StudyragError(
@@ -407,7 +405,7 @@ class Grader:
 
     def _most_relevant(self, question: Question, points: list[KeyPoint]) -> list[KeyPoint]:
         """The points closest to the question, in passage order."""
-        limit = self.settings.quiz_outline_points
+        limit = self.practice.quiz_outline_points
         if len(points) <= limit:
             return points
         vectors = self.scorer.embed([p.text for p in points])

@@ -100,11 +100,6 @@ class Fit:
     message: str
 
 
-def store_path(settings: Settings) -> Path:
-    """Where the progress database of these settings lives."""
-    return settings.quiz_db_path
-
-
 class ProgressStore:
     """Attempts and review schedule in one SQLite file; safe to reopen from a new process."""
 
@@ -172,13 +167,16 @@ class ProgressStore:
 
     @classmethod
     def for_settings(cls, settings: Settings) -> ProgressStore:
+        """The active collection's progress (``Settings.quiz_db_path``), scheduled by the
+        practice settings."""
+        practice = settings.practice
         scheduler = Scheduler(
-            settings.quiz_pass_score,
-            settings.quiz_fail_score,
-            settings.quiz_easy_score,
-            settings.quiz_desired_retention,
+            practice.quiz_pass_score,
+            practice.quiz_fail_score,
+            practice.quiz_easy_score,
+            practice.quiz_desired_retention,
         )
-        return cls(store_path(settings), scheduler)
+        return cls(settings.quiz_db_path, scheduler)
 
     def close(self) -> None:
         self._db.close()

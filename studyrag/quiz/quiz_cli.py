@@ -47,7 +47,7 @@ def _bank(settings: Settings) -> QuestionBank:
     from studyrag.quiz.bank import indexed_bank
 
     with user_errors():
-        return indexed_bank(settings)
+        return indexed_bank(settings.index, settings.ingest)
     raise AssertionError("unreachable")
 
 
@@ -55,7 +55,7 @@ def _embedder(settings: Settings) -> Embedder:
     """The process's embedding model (model-answer grading needs no index)."""
     from studyrag.registry import process_models
 
-    return process_models().embedder(settings)
+    return process_models().embedder(settings.index)
 
 
 def _with_grader(settings: Settings, question: Question, work: Callable[[Grader], T]) -> T:
@@ -65,9 +65,9 @@ def _with_grader(settings: Settings, question: Question, work: Callable[[Grader]
     bank = _bank(settings)
     if question.has_answer:
         with user_errors():
-            return work(Grader(bank, _embedder(settings), settings))
+            return work(Grader(bank, _embedder(settings), settings.practice))
         raise AssertionError("unreachable")
-    return with_pipeline(settings, lambda p: work(Grader(bank, p.embedder, settings, p)))
+    return with_pipeline(settings, lambda p: work(Grader(bank, p.embedder, settings.practice, p)))
 
 
 def _check_difficulty(difficulty: str | None) -> str | None:
@@ -263,7 +263,7 @@ def progress(as_json: JsonOption = False) -> None:
         history = store.topic_history()
         due = [s.question_id for s in store.due_today(now)]
         forecast = store.due_forecast(7, now)
-        parameters = store.parameters_note(settings.quiz_fsrs_min_reviews)
+        parameters = store.parameters_note(settings.practice.quiz_fsrs_min_reviews)
         migrated = store.migrated_reviews
     if as_json:
         payload = {
@@ -312,7 +312,7 @@ def optimize() -> None:
 
     settings = _settings()
     with user_errors(), ProgressStore.for_settings(settings) as store:
-        fit = store.fit_parameters(settings.quiz_fsrs_min_reviews)
+        fit = store.fit_parameters(settings.practice.quiz_fsrs_min_reviews)
     typer.echo(fit.message + ".")
 
 

@@ -45,8 +45,8 @@ def plain(text: str) -> str:
 def _grader(pipeline: StudyPipeline, bank: QuestionBank, settings: Settings) -> Grader:
     """One grader per pipeline (it caches embeddings), rebuilt when the corpus changes."""
     grader = _GRADERS.get(pipeline)
-    if grader is None or grader.bank is not bank or grader.settings != settings:
-        grader = Grader(bank, pipeline.embedder, settings, pipeline)
+    if grader is None or grader.bank is not bank or grader.practice != settings.practice:
+        grader = Grader(bank, pipeline.embedder, settings.practice, pipeline)
         _GRADERS[pipeline] = grader
     return grader
 
@@ -226,19 +226,19 @@ def _show_progress(store: ProgressStore, settings: Settings) -> None:
     chart = frame.pivot_table(index="day", columns="topic", values="mean_score", aggfunc="mean")
     st.line_chart(chart, y_label="mean score")
     st.dataframe(pd.DataFrame([s.to_dict() for s in summaries]), hide_index=True)
-    st.caption(store.parameters_note(settings.quiz_fsrs_min_reviews) + ".")
-    if store.spaced_review_count() >= settings.quiz_fsrs_min_reviews and st.button(
+    st.caption(store.parameters_note(settings.practice.quiz_fsrs_min_reviews) + ".")
+    if store.spaced_review_count() >= settings.practice.quiz_fsrs_min_reviews and st.button(
         "Fit FSRS to my reviews", key="quiz_fit_fsrs"
     ):
         with st.spinner("Fitting FSRS parameters to your reviews..."):
-            st.success(store.fit_parameters(settings.quiz_fsrs_min_reviews).message + ".")
+            st.success(store.fit_parameters(settings.practice.quiz_fsrs_min_reviews).message + ".")
 
 
 def render_practice_page(pipeline: StudyPipeline, settings: Settings) -> None:
     """Mock-interview practice over the corpus question bank."""
     st.header("Practice")
     try:
-        bank = indexed_bank(settings)
+        bank = indexed_bank(settings.index, settings.ingest)
         store = ProgressStore.for_settings(settings)
     except StudyragError as error:
         st.error(str(error))

@@ -35,13 +35,13 @@ class DocumentContext:
 def source_path(settings: Settings, source: str) -> Path:
     """The file a source was ingested from: the manifest's record, else under the corpus."""
     try:
-        manifest = Manifest.load(settings.manifest_path)
+        manifest = Manifest.load(settings.index.manifest_path)
     except ValueError:
         manifest = None
     entry = manifest.entries.get(source) if manifest else None
     if entry and Path(entry.path).is_file():
         return Path(entry.path)
-    corpus = settings.corpus_dir.resolve()
+    corpus = settings.index.corpus_dir.resolve()
     candidate = (corpus / source).resolve()
     if not candidate.is_relative_to(corpus) or not candidate.is_file():
         raise StudyragError(f"{source} is no longer in the corpus; re-index to refresh")

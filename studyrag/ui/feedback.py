@@ -72,7 +72,7 @@ class FeedbackStore:
 
     @classmethod
     def for_settings(cls, settings: Settings) -> FeedbackStore:
-        return cls(feedback_path(settings), settings.corpus_dir)
+        return cls(feedback_path(settings), settings.index.corpus_dir)
 
     def record(self, answer_id: str, rating: str | None, answer: Answer) -> dict[str, Any]:
         """Append one vote (``"up"``, ``"down"`` or None for a withdrawn vote)."""

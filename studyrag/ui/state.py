@@ -87,7 +87,7 @@ def warm_up(settings: Settings, pipeline: StudyPipeline) -> float:
         if key not in _REGISTRY.warm:
             begin = time.perf_counter()
             pipeline.warm_up()
-            if settings.backend is GeneratorBackend.EXTRACTIVE:  # never wait on an LLM here
+            if settings.answer.backend is GeneratorBackend.EXTRACTIVE:  # never wait on an LLM here
                 with suppress(StudyragError):
                     get_assistant(settings, pipeline).ask(WARM_UP_QUESTION)
             _REGISTRY.warm[key] = time.perf_counter() - begin
@@ -112,7 +112,7 @@ def get_assistant(settings: Settings, pipeline: StudyPipeline) -> Assistant:
         if key not in _ASSISTANTS:
             if len(_ASSISTANTS) >= _MAX_ASSISTANTS:
                 _ASSISTANTS.pop(next(iter(_ASSISTANTS)))  # the oldest
-            _ASSISTANTS[key] = Assistant(pipeline, settings)
+            _ASSISTANTS[key] = Assistant(pipeline, settings.answer)
         return _ASSISTANTS[key]
 
 

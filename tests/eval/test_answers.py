@@ -125,7 +125,7 @@ def test_whole_gold_set_passes_the_answer_gate_and_beats_the_baseline(
 
 def test_evaluate_answers_asks_with_the_word_budget(pipeline: StudyPipeline) -> None:
     gold = [q for q in load_gold(GOLD, CORPUS) if q.qid in ("q007", "q020")]
-    assistant = Assistant(pipeline, pipeline.settings)
+    assistant = Assistant(pipeline)
     short = evaluate_answers(assistant, gold, max_words=30)
     long = evaluate_answers(assistant, gold, max_words=200)
     assert set(short.answers) == {"q007", "q020"}

@@ -68,9 +68,12 @@ def test_real_scifact_readme_baselines() -> None:
 def test_benchmark_gets_its_own_collection_and_folder(tmp_path: Path) -> None:
     base = _settings(tmp_path)
     own = beir_settings(base, "sci fact!")
-    assert own.collection_name == f"beir_sci-fact_{base.embedding_model.value}"
-    assert own.qdrant_path == tmp_path / "beir" / "qdrant"
-    assert own.rerank_depth == base.rerank_depth and own.candidates >= 200
+    assert own.index.collection_name == f"beir_sci-fact_{base.index.embedding_model.value}"
+    assert own.index.qdrant_path == tmp_path / "beir" / "qdrant"
+    assert (
+        own.retrieval.rerank_depth == base.retrieval.rerank_depth
+        and own.retrieval.candidates >= 200
+    )
 
 
 def test_records_become_documents_the_ingest_chunker_reads(tmp_path: Path) -> None:
@@ -104,7 +107,12 @@ def test_run_scores_every_configuration_and_reuses_the_index(
     assert run.index.documents == 6 and run.index.split_documents == 1
     assert run.index.chunks > 6 and not run.index.reused
     summary = run.summary()
-    assert list(summary) == ["bm25", "dense", "hybrid", f"hybrid+rerank@{settings.rerank_depth}"]
+    assert list(summary) == [
+        "bm25",
+        "dense",
+        "hybrid",
+        f"hybrid+rerank@{settings.retrieval.rerank_depth}",
+    ]
     for mode, values in summary.items():
         # Each query names its document plainly: every configuration ranks it first.
         assert values["ndcg@10"] == pytest.approx(1.0), mode
@@ -167,7 +175,7 @@ def test_shallow_rerank_keeps_the_first_stage_tail(tmp_path: Path, tiny_beir: Pa
 
 def test_qdrant_sparse_backend_finds_the_documents(tmp_path: Path, tiny_beir: Path) -> None:
     base = _settings(tmp_path / "data")
-    settings = base.model_copy(update={"lexical_backend": LexicalBackend.QDRANT_SPARSE})
+    settings = base.replace(**{"lexical_backend": LexicalBackend.QDRANT_SPARSE})
     run = run_beir(settings, tiny_beir, [RetrievalMode.BM25, RetrievalMode.HYBRID])
     assert run.index.chunks >= 5
     for mode, values in run.summary().items():

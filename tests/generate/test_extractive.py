@@ -30,12 +30,12 @@ def passages_for(pipeline: StudyPipeline, question: str) -> list[Passage]:
 
 @pytest.fixture(scope="module")
 def generator(pipeline: StudyPipeline) -> ExtractiveGenerator:
-    return ExtractiveGenerator(pipeline.settings, pipeline.reranker.score)
+    return ExtractiveGenerator(pipeline.settings.answer, pipeline.reranker.score)
 
 
 @pytest.fixture(scope="module")
 def assistant(pipeline: StudyPipeline) -> Assistant:
-    return Assistant(pipeline, pipeline.settings)
+    return Assistant(pipeline)
 
 
 def test_only_statements_are_candidates() -> None:

@@ -26,7 +26,7 @@ def test_instruction_like_sentences_are_recognised() -> None:
 
 
 def test_extractive_answer_ignores_the_injected_orders(injected_pipeline: StudyPipeline) -> None:
-    answer = Assistant(injected_pipeline, injected_pipeline.settings).ask(QUESTION)
+    answer = Assistant(injected_pipeline).ask(QUESTION)
     assert not answer.refused
     assert "PWNED" not in answer.text and "Ignore previous" not in answer.text
     assert "recomputing" in answer.text
@@ -39,9 +39,9 @@ def test_extractive_answer_ignores_the_injected_orders(injected_pipeline: StudyP
 def test_prompt_keeps_the_injection_inside_its_passage_block(
     injected_pipeline: StudyPipeline, fake_openai: FakeOpenAI
 ) -> None:
-    settings = injected_pipeline.settings.model_copy(update={"openai_base_url": fake_openai.url})
+    settings = injected_pipeline.settings.replace(**{"openai_base_url": fake_openai.url})
     fake_openai.replies.append("PWNED")  # a model that obeyed the passage
-    answer = Assistant(injected_pipeline, settings).ask(
+    answer = Assistant(injected_pipeline, settings.answer).ask(
         QUESTION, request=AskRequest(backend=GeneratorBackend.OPENAI)
     )
 

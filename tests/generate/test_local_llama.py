@@ -49,7 +49,7 @@ def test_a_broken_gguf_gives_one_clear_line(tmp_path: Path) -> None:
     model.write_bytes(b"GGUF" + b"\x00" * 64)
     settings = Settings(_env_file=None, data_dir=tmp_path, local_model_path=model)  # type: ignore[call-arg]
     with pytest.raises(StudyragError, match="could not load"):
-        LocalLlamaGenerator(settings)
+        LocalLlamaGenerator(settings.answer)
 
 
 def test_packaged_model_is_found_without_importing_its_package() -> None:
@@ -64,8 +64,8 @@ def test_smollm2_answers_a_corpus_question_validated_against_its_citations(
     """The model samples, and a 135M model may now and then say the passages do not cover a
     question it answered the time before: it gets three tries, and one must be an answer whose
     every citation and sentence are checked (a refusal alone fails the test)."""
-    settings = pipeline.settings.model_copy(update={"backend": GeneratorBackend.LOCAL})
-    assistant = Assistant(pipeline, settings)
+    settings = pipeline.settings.replace(**{"backend": GeneratorBackend.LOCAL})
+    assistant = Assistant(pipeline, settings.answer)
     request = AskRequest(backend=GeneratorBackend.LOCAL, top_k=3)
     for _attempt in range(3):
         pieces: list[str] = []
@@ -102,7 +102,7 @@ def test_the_same_wheel_serves_the_openai_protocol_for_the_openai_backend(tmp_pa
         openai_base_url=f"http://127.0.0.1:{port}/v1",
         openai_model="smollm2",
     )
-    generator = OpenAIChatGenerator(settings)
+    generator = OpenAIChatGenerator(settings.answer)
     whole = generator.generate("What does the KV cache store?", kv_passages())
     streamed = list(generator.stream("What does the KV cache store?", kv_passages()))
     assert whole.strip()

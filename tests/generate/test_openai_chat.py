@@ -13,7 +13,7 @@ from studyrag.generate.base import Answer, Passage
 from studyrag.generate.citations import UNSUPPORTED_MARK
 from studyrag.generate.openai_chat import OpenAIChatGenerator
 from studyrag.pipeline import StudyPipeline
-from studyrag.settings import GeneratorBackend, Settings
+from studyrag.settings import AnswerSettings, GeneratorBackend, Settings
 from studyrag.types import Chunk, Hit, StudyragError
 from tests.generate.fake_openai import FakeOpenAI
 
@@ -23,8 +23,8 @@ QUESTION = "How does DPO manage to skip training a separate reward model?"
 KV = "The KV cache stores the key and value tensors of previous tokens so they are not recomputed."
 
 
-def llm_settings(base: Settings, url: str) -> Settings:
-    return base.model_copy(update={"openai_base_url": url, "openai_model": "smol-test"})
+def llm_settings(base: Settings, url: str) -> AnswerSettings:
+    return base.replace(openai_base_url=url, openai_model="smol-test").answer
 
 
 def passages() -> list[Passage]:
@@ -85,7 +85,7 @@ def test_unreachable_endpoint_and_missing_configuration(tmp_path) -> None:
     with pytest.raises(StudyragError, match="cannot reach"):
         generator.generate("q", passages())
     with pytest.raises(StudyragError, match="STUDYRAG_OPENAI_BASE_URL"):
-        OpenAIChatGenerator(base)
+        OpenAIChatGenerator(base.answer)
 
 
 @pytest.fixture

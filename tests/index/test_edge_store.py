@@ -21,12 +21,12 @@ def both(pipeline, tmp_path_factory):
     chunks = sorted(pipeline.store.iter_chunks(), key=lambda c: c.chunk_id)
     texts = [c.index_text for c in chunks]
     vectors = pipeline.embedder.embed_documents(texts)
-    sparse = SparseBM25Encoder(pipeline.analyzer, avgdl=pipeline.settings.sparse_avgdl)
+    sparse = SparseBM25Encoder(pipeline.analyzer, avgdl=pipeline.settings.index.sparse_avgdl)
     sparse_vectors = [sparse.document(t) for t in texts]
-    store = EdgeStore(make_settings(tmp_path_factory.mktemp("edge")), pipeline.embedder.dim)
+    store = EdgeStore(make_settings(tmp_path_factory.mktemp("edge")).index, pipeline.embedder.dim)
     local_settings = make_settings(tmp_path_factory.mktemp("local"), engine=StoreEngine.LOCAL)
-    client = open_client(local_settings)
-    local = QdrantStore(client, local_settings, pipeline.embedder.dim)
+    client = open_client(local_settings.index)
+    local = QdrantStore(client, local_settings.index, pipeline.embedder.dim)
     for each in (store, local):
         each.ensure_collection()
         each.upsert(chunks, vectors, sparse_vectors)
@@ -85,7 +85,7 @@ def test_a_second_process_gets_the_clear_lock_message(edge) -> None:
         "from studyrag.types import StudyragError\n"
         f"settings = Settings(data_dir={str(store.path.parents[1])!r})\n"
         "try:\n"
-        f"    EdgeStore(settings, {store.dim})\n"
+        f"    EdgeStore(settings.index, {store.dim})\n"
         "except StudyragError as error:\n"
         "    print(error)\n"
     )
@@ -108,12 +108,12 @@ def test_the_edge_engine_ingests_and_answers_end_to_end(tmp_path) -> None:
     from tests.conftest import CORPUS
 
     settings = make_settings(tmp_path / "data")
-    assert settings.engine is StoreEngine.EDGE
+    assert settings.index.engine is StoreEngine.EDGE
     with StudyPipeline(settings) as pipeline:
         first = pipeline.ingest([CORPUS / "003_d47b52dac9159beb.txt"])
         assert first.chunks_written > 0
         assert pipeline.status().location.endswith("edge/study_minilm")
-        assert settings.index_dir.name == "study_minilm_edge"
+        assert settings.index.index_dir.name == "study_minilm_edge"
         hits = pipeline.search("What is LoRA?").hits
         assert hits and "LoRA" in hits[0].chunk.text
         assert not pipeline.ingest([CORPUS / "003_d47b52dac9159beb.txt"]).changed
@@ -151,7 +151,7 @@ def test_an_index_of_the_previous_version_migrates_without_re_embedding(tmp_path
         pipeline.ingest([source])
         before = sorted(c.chunk_id for c in pipeline.store.iter_chunks())
         expected = [h.chunk.chunk_id for h in pipeline.search("What is LoRA?").hits]
-    progress = data / old.quiz_db_name
+    progress = data / old.practice.quiz_db_name
     progress.write_bytes(b"quiz progress stays")
     feedback = data / "feedback.jsonl"
     feedback.write_text('{"vote": "up"}\n')
@@ -172,8 +172,8 @@ def test_an_index_of_the_previous_version_migrates_without_re_embedding(tmp_path
         assert not any("migrated" in n for n in pipeline.ingest([source]).notes)
     assert progress.read_bytes() == b"quiz progress stays"
     assert feedback.read_text() == '{"vote": "up"}\n'
-    assert (old.qdrant_path / "collection" / old.collection_name).exists()
-    assert old.manifest_path.exists()
+    assert (old.index.qdrant_path / "collection" / old.index.collection_name).exists()
+    assert old.index.manifest_path.exists()
 
 
 def test_the_lexical_path_follows_engine_and_corpus_size(tmp_path) -> None:
@@ -181,15 +181,15 @@ def test_the_lexical_path_follows_engine_and_corpus_size(tmp_path) -> None:
     from studyrag.settings import LexicalBackend, StoreEngine
 
     edge = make_settings(tmp_path, lexical_switch_chunks=1000)
-    assert choose_lexical(edge, 1000).backend is LexicalBackend.SIDECAR
-    assert choose_lexical(edge, 1001).in_engine
-    assert "over 1,000" in choose_lexical(edge, 1001).reason
+    assert choose_lexical(edge.index, 1000).backend is LexicalBackend.SIDECAR
+    assert choose_lexical(edge.index, 1001).in_engine
+    assert "over 1,000" in choose_lexical(edge.index, 1001).reason
     local = make_settings(tmp_path, engine=StoreEngine.LOCAL, lexical_switch_chunks=10)
-    assert choose_lexical(local, 10**6).backend is LexicalBackend.SIDECAR
+    assert choose_lexical(local.index, 10**6).backend is LexicalBackend.SIDECAR
     server = make_settings(tmp_path, qdrant_url="http://qdrant:6333", engine=StoreEngine.LOCAL)
-    assert choose_lexical(server, 10**6).in_engine
+    assert choose_lexical(server.index, 10**6).in_engine
     fixed = make_settings(tmp_path, lexical_backend=LexicalBackend.SIDECAR)
-    assert choose_lexical(fixed, 10**7).backend is LexicalBackend.SIDECAR
+    assert choose_lexical(fixed.index, 10**7).backend is LexicalBackend.SIDECAR
 
 
 def test_past_the_switch_ingest_skips_the_sidecar_and_search_uses_the_engine(tmp_path) -> None:
@@ -201,7 +201,7 @@ def test_past_the_switch_ingest_skips_the_sidecar_and_search_uses_the_engine(tmp
     settings = make_settings(tmp_path / "data", lexical_switch_chunks=10)
     with StudyPipeline(settings) as pipeline:
         pipeline.ingest([CORPUS / "003_d47b52dac9159beb.txt"])
-        assert not settings.sidecar_path.exists()
+        assert not settings.index.sidecar_path.exists()
         assert pipeline.status().lexical.startswith("qdrant-sparse (")
         result = pipeline.search("rank decomposition matrices", mode="bm25")
         assert result.hits and "rank decomposition" in result.hits[0].chunk.text

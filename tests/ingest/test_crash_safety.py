@@ -40,8 +40,8 @@ def _state(settings) -> dict[str, object]:
     with StudyPipeline(settings) as pipeline:
         points = {c.chunk_id: c.content_hash for c in pipeline.store.iter_chunks()}
         hit = pipeline.search("What is the KV cache?", top_k=1).hits[0].chunk.chunk_id
-    manifest = Manifest.load(settings.manifest_path)
-    sidecar = BM25Sidecar.load(settings.sidecar_path)
+    manifest = Manifest.load(settings.index.manifest_path)
+    sidecar = BM25Sidecar.load(settings.index.sidecar_path)
     return {
         "points": points,
         "manifest": {k: (v.sha256, v.chunk_ids) for k, v in manifest.entries.items()},
@@ -73,7 +73,7 @@ def test_sigkill_mid_ingest_keeps_the_index_and_converges(tmp_path: Path, kill_a
 
     _edit_corpus(corpus)
     run = subprocess.run(
-        [sys.executable, "-c", KILLER, str(settings.data_dir), str(corpus), kill_at],
+        [sys.executable, "-c", KILLER, str(settings.index.data_dir), str(corpus), kill_at],
         capture_output=True,
         text=True,
         timeout=600,
@@ -85,7 +85,7 @@ def test_sigkill_mid_ingest_keeps_the_index_and_converges(tmp_path: Path, kill_a
     with StudyPipeline(settings) as pipeline:
         assert pipeline.search("What is the KV cache?", top_k=3).hits
         assert pipeline.store.count() > 0
-    assert json.loads(settings.manifest_path.read_text("utf-8"))["entries"].keys() == set(
+    assert json.loads(settings.index.manifest_path.read_text("utf-8"))["entries"].keys() == set(
         before["manifest"]
     )
 

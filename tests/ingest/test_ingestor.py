@@ -59,7 +59,7 @@ def test_incremental_reingest_skips_updates_and_deletes(small_pipeline, small_co
     assert removed.deleted == [SMALL[0]]
     left = small_pipeline.store.iter_chunks()
     assert {c.source for c in left} == {SMALL[1]}
-    sidecar = BM25Sidecar.load(small_pipeline.settings.sidecar_path)
+    sidecar = BM25Sidecar.load(small_pipeline.settings.index.sidecar_path)
     assert set(sidecar.sources) == {SMALL[1]}
     assert len(sidecar) == small_pipeline.store.count() == removed.chunks_total
 
@@ -105,20 +105,20 @@ def test_a_file_that_turns_bad_keeps_its_indexed_chunks(small_pipeline, small_co
 def test_damaged_manifest_and_sidecar_are_rebuilt(small_pipeline) -> None:
     small_pipeline.ingest()
     before = _indexed(small_pipeline)
-    small_pipeline.settings.manifest_path.write_text("{not json", encoding="utf-8")
-    small_pipeline.settings.sidecar_path.write_text("[]", encoding="utf-8")
+    small_pipeline.settings.index.manifest_path.write_text("{not json", encoding="utf-8")
+    small_pipeline.settings.index.sidecar_path.write_text("[]", encoding="utf-8")
     report = small_pipeline.ingest()
     assert any("manifest" in note and "corrupted" in note for note in report.notes)
     assert _indexed(small_pipeline) == before
-    manifest = Manifest.load(small_pipeline.settings.manifest_path)
+    manifest = Manifest.load(small_pipeline.settings.index.manifest_path)
     assert manifest is not None and manifest.chunk_count == len(before)
-    assert len(BM25Sidecar.load(small_pipeline.settings.sidecar_path)) == len(before)
+    assert len(BM25Sidecar.load(small_pipeline.settings.index.sidecar_path)) == len(before)
 
 
 def test_second_ingest_on_a_held_lock_is_refused(small_pipeline) -> None:
     from filelock import FileLock
 
-    lock = small_pipeline.settings.index_dir / "ingest.lock"
+    lock = small_pipeline.settings.index.index_dir / "ingest.lock"
     lock.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(lock)), pytest.raises(StudyragError, match="another ingest"):
         small_pipeline.ingest()
@@ -134,7 +134,7 @@ def test_a_second_process_on_the_same_local_store_gets_a_clear_error(tmp_path, s
         "from studyrag.settings import Settings\n"
         "from studyrag.types import StudyragError\n"
         "try:\n"
-        f"    StudyPipeline(Settings(data_dir={str(small_pipeline.settings.data_dir)!r}))\n"
+        f"    StudyPipeline(Settings(data_dir={str(small_pipeline.settings.index.data_dir)!r}))\n"
         "except StudyragError as e:\n"
         "    print('ERR', e)\n"
     )
@@ -185,8 +185,8 @@ def test_opening_a_finished_index_trusts_the_sidecar_without_a_scroll(
     tmp_path: Path, small_pipeline
 ) -> None:
     small_pipeline.ingest()
-    manifest = Manifest.load(small_pipeline.settings.manifest_path)
-    sidecar = BM25Sidecar.load(small_pipeline.settings.sidecar_path)
+    manifest = Manifest.load(small_pipeline.settings.index.manifest_path)
+    sidecar = BM25Sidecar.load(small_pipeline.settings.index.sidecar_path)
     assert manifest is not None and manifest.sidecar_fingerprint == sidecar.fingerprint
     settings = small_pipeline.settings
     small_pipeline.close()
@@ -199,7 +199,7 @@ def test_opening_a_finished_index_trusts_the_sidecar_without_a_scroll(
 def test_an_interrupted_ingest_makes_the_next_open_verify_the_sidecar(small_pipeline) -> None:
     small_pipeline.ingest()
     # What an ingest leaves when killed after it started changing the collection.
-    path = small_pipeline.settings.manifest_path
+    path = small_pipeline.settings.index.manifest_path
     manifest = Manifest.load(path)
     assert manifest is not None
     manifest.sidecar_fingerprint = ""
@@ -224,18 +224,18 @@ def test_an_ingest_that_changes_files_clears_the_fingerprint_first(
     original = small_pipeline.store.upsert
 
     def watched(*args, **kwargs):
-        seen.append(Manifest.load(small_pipeline.settings.manifest_path).sidecar_fingerprint)
+        seen.append(Manifest.load(small_pipeline.settings.index.manifest_path).sidecar_fingerprint)
         return original(*args, **kwargs)
 
     small_pipeline.store.upsert = watched  # type: ignore[method-assign]
     (small_corpus / SMALL[0]).write_text("Q1. What is new?\nA brand new answer.\n", "utf-8")
     small_pipeline.ingest()
     assert seen and all(fingerprint == "" for fingerprint in seen)
-    assert Manifest.load(small_pipeline.settings.manifest_path).sidecar_fingerprint
+    assert Manifest.load(small_pipeline.settings.index.manifest_path).sidecar_fingerprint
 
 
 def sidecar_fingerprint(settings) -> str:
-    return BM25Sidecar.load(settings.sidecar_path).fingerprint
+    return BM25Sidecar.load(settings.index.sidecar_path).fingerprint
 
 
 def test_a_pdf_ingests_with_progress_in_pages_and_page_citations(tmp_path: Path) -> None:

@@ -89,9 +89,9 @@ def test_the_same_file_twice_and_questions_during_an_upload(index_copy: Path) ->
         assert answered > 0
         assert (True, "added gittutorial.docx") in lines
         assert (False, "skipped: gittutorial.docx was sent twice; it is added once") in lines
-        manifest = Manifest.load(pipeline.settings.manifest_path)
+        manifest = Manifest.load(pipeline.settings.index.manifest_path)
         assert manifest is not None
         assert pipeline.store.count() == manifest.chunk_count
-        assert len(BM25Sidecar.load(pipeline.settings.sidecar_path)) == manifest.chunk_count
+        assert len(BM25Sidecar.load(pipeline.settings.index.sidecar_path)) == manifest.chunk_count
         hit = pipeline.search("how do I tell git who I am", top_k=3).hits
         assert any(h.chunk.source == "gittutorial.docx" for h in hit)

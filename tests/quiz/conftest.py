@@ -34,7 +34,7 @@ def grader(
     bank: QuestionBank, pipeline: StudyPipeline, tmp_path_factory: pytest.TempPathFactory
 ) -> Grader:
     settings = make_settings(tmp_path_factory.mktemp("quiz-grader"))
-    return Grader(bank, pipeline.embedder, settings, pipeline)
+    return Grader(bank, pipeline.embedder, settings.practice, pipeline)
 
 
 @pytest.fixture

@@ -89,7 +89,7 @@ def test_outline_questions_are_graded_against_other_documents(grader: Grader, ba
     assert not reference.from_model_answer
     assert "No model answer" in reference.note and outline in reference.note
     assert reference.passages and all(c.source != outline for c in reference.passages)
-    assert 1 <= len(reference.points) <= grader.settings.quiz_outline_points
+    assert 1 <= len(reference.points) <= grader.practice.quiz_outline_points
     assert all(p.citation.source != outline for p in reference.points)
     texts = [p.text.lower() for p in reference.points]
     assert any("speculative" in t or "draft" in t for t in texts)
@@ -115,7 +115,7 @@ def test_a_one_sentence_outline_answer_earns_credit_for_its_clauses(grader: Grad
 
 def test_outline_question_without_an_index_is_a_clear_error(grader: Grader, bank) -> None:
     question = next(q for q in bank if not q.has_answer)
-    offline = Grader(bank, grader.scorer.embedder, grader.settings)
+    offline = Grader(bank, grader.scorer.embedder, grader.practice)
     with pytest.raises(StudyragError, match="needs the index"):
         offline.grade(question, "Attention lets tokens look at each other.")
 
@@ -125,7 +125,7 @@ def test_empty_and_oversized_answers_are_refused(grader: Grader, bank) -> None:
     with pytest.raises(StudyragError, match="empty"):
         grader.grade(question, "   \n")
     with pytest.raises(StudyragError, match="QUIZ_MAX_ANSWER_CHARS"):
-        grader.grade(question, "x" * (grader.settings.quiz_max_answer_chars + 1))
+        grader.grade(question, "x" * (grader.practice.quiz_max_answer_chars + 1))
 
 
 def test_typos_still_count_lexically(grader: Grader) -> None:

@@ -34,25 +34,34 @@ def test_the_bank_follows_ingest_and_never_reads_an_unindexed_folder(tmp_path: P
     settings = make_settings(tmp_path / "data", corpus_dir=folder)
     with StudyPipeline(settings) as pipeline:
         pipeline.ingest()
-        first = {q.id: q.prompt for q in indexed_bank(settings)}
+        first = {q.id: q.prompt for q in indexed_bank(settings.index, settings.ingest)}
         assert len(first) == 2
-        assert {q.source for q in indexed_bank(settings)} == {"serving.md"}
+        assert {q.source for q in indexed_bank(settings.index, settings.ingest)} == {"serving.md"}
 
         serving.write_text(TWO + THIRD, encoding="utf-8")
         tuning.write_text(OTHER, encoding="utf-8")
-        assert {q.id for q in indexed_bank(settings)} == set(first)  # not ingested yet
+        assert {q.id for q in indexed_bank(settings.index, settings.ingest)} == set(
+            first
+        )  # not ingested yet
         pipeline.ingest()
-        grown = {q.id: q.prompt for q in indexed_bank(settings)}
+        grown = {q.id: q.prompt for q in indexed_bank(settings.index, settings.ingest)}
         assert len(grown) == 5 and set(first) <= set(grown)  # unchanged questions keep their id
-        assert {q.source for q in indexed_bank(settings)} == {"serving.md", "tuning.md"}
+        assert {q.source for q in indexed_bank(settings.index, settings.ingest)} == {
+            "serving.md",
+            "tuning.md",
+        }
 
         serving.unlink()
         pipeline.ingest()
-        assert {q.source for q in indexed_bank(settings)} == {"tuning.md"}  # its questions went
+        assert {q.source for q in indexed_bank(settings.index, settings.ingest)} == {
+            "tuning.md"
+        }  # its questions went
 
     elsewhere = make_settings(tmp_path / "empty", corpus_dir=CORPUS)
     with pytest.raises(StudyragError, match="nothing is indexed in this collection yet"):
-        indexed_bank(elsewhere)  # corpus/ is not indexed here: its questions are not offered
+        indexed_bank(
+            elsewhere.index, elsewhere.ingest
+        )  # corpus/ is not indexed here: its questions are not offered
 
 
 GUIDE = """<html><body><h1>Git guide</h1>
@@ -74,13 +83,13 @@ def test_written_questions_follow_a_re_index_and_keep_progress_where_text_did_no
     settings = make_settings(tmp_path / "data", corpus_dir=folder)
     with StudyPipeline(settings) as pipeline:
         pipeline.ingest()
-        bank = indexed_bank(settings)
+        bank = indexed_bank(settings.index, settings.ingest)
         staging = [q for q in bank if q.heading_path[-1] == "Staging"]
         history = [q for q in bank if q.heading_path[-1] == "History"]
         assert staging and history and {q.kind for q in bank} >= {"cloze", "section"}
         cloze = next(q for q in staging if q.is_cloze and q.term == "git add")
 
-        grader = Grader(bank, pipeline.embedder, settings, pipeline)
+        grader = Grader(bank, pipeline.embedder, settings.practice, pipeline)
         right = grader.grade(cloze, "Git Add")
         wrong = grader.grade(cloze, "git commit")
         assert (right.score, wrong.score) == (100, 0)
@@ -90,7 +99,7 @@ def test_written_questions_follow_a_re_index_and_keep_progress_where_text_did_no
 
         guide.write_text(GUIDE.replace("reachable from", "reachable, newest first, from"))
         pipeline.ingest()
-        after = indexed_bank(settings)
+        after = indexed_bank(settings.index, settings.ingest)
         assert {q.id for q in staging} <= {q.id for q in after}  # unchanged text, same ids
         assert not {q.id for q in history} & {q.id for q in after}  # the edited section's changed
         with ProgressStore.for_settings(settings) as store:

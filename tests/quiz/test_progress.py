@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from studyrag.quiz.bank import Question
-from studyrag.quiz.progress import ProgressStore, store_path
+from studyrag.quiz.progress import ProgressStore
 from studyrag.quiz.schedule import DAY, MINUTE, Scheduler
 from studyrag.types import StudyragError
 from tests.conftest import make_settings
@@ -144,12 +144,12 @@ def test_topic_history_and_summaries(tmp_path: Path) -> None:
 
 def test_store_location_comes_from_settings(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "data", quiz_db_name="mine.sqlite3", quiz_pass_score=80)
-    assert store_path(settings) == tmp_path / "data" / "mine.sqlite3"
+    assert settings.quiz_db_path == tmp_path / "data" / "mine.sqlite3"
     with ProgressStore.for_settings(settings) as store:
         assert store.scheduler.pass_score == 80
         store.record(_question("a"), 75, 3, 4, at=time.time())
         assert store.weak_ids() == ["a"]
-    assert store_path(settings).is_file()
+    assert settings.quiz_db_path.is_file()
 
 
 def test_damaged_progress_file_is_one_clear_error(tmp_path: Path) -> None:

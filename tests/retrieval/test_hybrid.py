@@ -16,7 +16,7 @@ def test_hybrid_rerank_hits_explain_themselves(pipeline) -> None:
     assert len(result.hits) == reranked
     top = result.hits[0]
     assert "KV cache" in top.chunk.text or "KV Cache" in top.chunk.text
-    penalty = pipeline.settings.rerank_rank_penalty
+    penalty = pipeline.settings.retrieval.rerank_rank_penalty
     fused_order = sorted(result.hits, key=lambda h: -(h.fused_score or 0.0))
     for hit in result.hits:
         assert hit.rerank_score is not None and hit.fused_score is not None
@@ -38,7 +38,7 @@ def test_rerank_reads_each_unit_once_and_the_answer_reuses_it(pipeline) -> None:
     pipeline.search(question)
     searched = reranker.pairs_run - before
     assert searched > 5  # units of the top passages, not 5 whole passages
-    answer = Assistant(pipeline, pipeline.settings).ask(question)
+    answer = Assistant(pipeline).ask(question)
     assert not answer.refused and answer.quotes
     # the composer's units were all scored by the rerank of the same question: no new pairs
     assert reranker.pairs_run - before == searched

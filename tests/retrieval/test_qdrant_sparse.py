@@ -79,7 +79,7 @@ def test_a_url_selects_the_remote_client_with_sharding_settings(tmp_path) -> Non
     settings = make_settings(
         tmp_path, qdrant_url="http://127.0.0.1:6333", qdrant_shards=3, qdrant_replication=2
     )
-    client = open_client(settings)
+    client = open_client(settings.index)
     try:
         assert isinstance(client, QdrantClient)
         assert type(client._client).__name__ == "QdrantRemote"

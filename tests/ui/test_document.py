@@ -45,7 +45,7 @@ def test_a_small_window_cuts_at_line_boundaries(tmp_path: Path) -> None:
 
 def test_a_file_edited_after_ingest_still_shows_the_passage(tmp_path: Path) -> None:
     settings, chunk = _corpus(tmp_path)
-    (settings.corpus_dir / "notes.txt").write_text("New first line.\n" + PASSAGE, "utf-8")
+    (settings.index.corpus_dir / "notes.txt").write_text("New first line.\n" + PASSAGE, "utf-8")
     assert document_context(settings, chunk).passage == PASSAGE
 
 
@@ -53,7 +53,7 @@ def test_a_missing_or_escaping_source_is_a_clear_error(tmp_path: Path) -> None:
     settings, chunk = _corpus(tmp_path)
     with pytest.raises(StudyragError, match="no longer in the corpus"):
         source_path(settings, "../../etc/passwd")
-    (settings.corpus_dir / "notes.txt").unlink()
+    (settings.index.corpus_dir / "notes.txt").unlink()
     with pytest.raises(StudyragError, match="no longer in the corpus"):
         document_context(settings, chunk)
 
