@@ -41,3 +41,18 @@ def test_a_wrong_call_into_the_package_is_an_error() -> None:
 def test_the_right_call_passes() -> None:
     right = _mypy("from studyrag.index.sparse import term_id\nx: int = term_id('lora')\n")
     assert right.returncode == 0, right.stdout + right.stderr
+
+
+def test_a_component_given_the_whole_settings_is_an_error() -> None:
+    """Each component takes its settings group; handing it the whole Settings does not check."""
+    program = (
+        "from studyrag.settings import Settings\n"
+        "from studyrag.quiz.grader import Cutoffs\n"
+        "settings = Settings()\n"
+        "Cutoffs.from_settings({}, settings.index.embedding_model)\n"
+    )
+    wrong = _mypy(program.format("settings"))
+    assert wrong.returncode == 1, wrong.stdout + wrong.stderr
+    assert 'has incompatible type "Settings"; expected "PracticeSettings"' in wrong.stdout
+    right = _mypy(program.format("settings.practice"))
+    assert right.returncode == 0, right.stdout + right.stderr
