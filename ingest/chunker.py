@@ -18,18 +18,18 @@ from enum import StrEnum
 
 from studyrag.ingest.readers.base import BlockKind, ReadDocument
 from studyrag.ingest.readers.text import MD_HEADING as _MD_HEADING
+from studyrag.text.question_bank import (
+    CATEGORY_HEADING,
+    DIFFICULTY_LINE,
+    NUMBERED_HEADING,
+    QUESTION_HEADING,
+)
 from studyrag.text.sentences import SENTENCE_END
-from studyrag.text.units import BULLET, DIFFICULTY_LINE
+from studyrag.text.units import BULLET
 from studyrag.types import Chunk
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
-_Q_HEADING = re.compile(
-    r"^\s{0,3}(?:#{1,6}\s+)?(?:\*\*)?\s*(?:Q|Question\s+)(?P<num>\d{1,3})\s*[.:)]\s*"
-    r"(?P<title>\S.*?)\s*(?:\*\*)?\s*$"
-)
-_NUMBERED = re.compile(r"^(?P<num>\d{1,3})\.\s+(?P<title>\S.{2,})$")
-_CATEGORY = re.compile(r"^Category\s+\d+\s*[\u2014\u2013:-]+\s*\S.{0,100}$")
 _QUESTION_WORDS = frozenset(
     [
         "what",
@@ -135,11 +135,11 @@ def document_lines(document: ReadDocument) -> list[Line]:
 
 
 def detect_shape(lines: Sequence[Line]) -> DocumentShape:
-    explicit = sum(1 for line in lines if _Q_HEADING.match(line.text))
+    explicit = sum(1 for line in lines if QUESTION_HEADING.match(line.text))
     numbered = sum(
         1
         for line in lines
-        if (m := _NUMBERED.match(line.text)) and _is_question_like(m.group("title"))
+        if (m := NUMBERED_HEADING.match(line.text)) and _is_question_like(m.group("title"))
     )
     if explicit >= 2 or numbered >= 3:
         return DocumentShape.QA
@@ -189,13 +189,13 @@ def _qa_blocks(lines: Sequence[Line]) -> list[Block]:
     markdown = any(line.text.startswith("## ") for line in lines)
     for line in lines:
         text = line.text
-        if m := _Q_HEADING.match(text):
+        if m := QUESTION_HEADING.match(text):
             builder.question(line, m.group("title").strip("* "), "qa", int(m.group("num")))
-        elif (m := _NUMBERED.match(text)) and _is_question_like(m.group("title")):
+        elif (m := NUMBERED_HEADING.match(text)) and _is_question_like(m.group("title")):
             builder.question(line, m.group("title").strip(), "qa", int(m.group("num")))
         elif markdown and (m := _MD_HEADING.match(text)):
             builder.heading(len(m.group("hashes")), m.group("title").strip("* "))
-        elif _CATEGORY.match(text) or _is_symbol_title(text):
+        elif CATEGORY_HEADING.match(text) or _is_symbol_title(text):
             builder.heading(1, text.strip())
         elif (m := DIFFICULTY_LINE.match(text)) and builder.current is not None:
             block = builder.current
@@ -221,7 +221,7 @@ def _outline_blocks(lines: Sequence[Line]) -> list[Block]:
     after_section = False
     for line in lines:
         text = line.text.strip()
-        numbered = _NUMBERED.match(text)
+        numbered = NUMBERED_HEADING.match(text)
         if numbered and not _is_question_like(numbered.group("title")) and len(text) <= 100:
             builder.heading(1, text)
             after_section = True

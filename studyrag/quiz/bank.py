@@ -26,7 +26,13 @@ from studyrag.ingest.readers.text import text_document
 from studyrag.quiz.document_questions import document_questions, question_id
 from studyrag.quiz.keypoints import KeyPoint, display, extract_key_points
 from studyrag.settings import IndexSettings, IngestSettings
-from studyrag.text.units import BULLET, DIFFICULTY_LINE
+from studyrag.text.question_bank import (
+    ANSWER_MARKER,
+    DIFFICULTY_LINE,
+    FOLLOW_UPS_MARKER,
+    TOPIC_PREFIX,
+)
+from studyrag.text.units import BULLET
 from studyrag.types import (
     Citation,
     StudyragError,
@@ -40,12 +46,6 @@ WRITTEN_KINDS = frozenset({"cloze", "definition", "section"})  # written from an
 GENERAL_TOPIC = "General"
 MAX_SUB_POINTS = 4  # outline questions list 3-4 sub-points; later lines are the next section
 
-_ANSWER_MARKER = re.compile(r"^\W*(?:expected\s+|model\s+)?answer(?:\s+framework)?\W*$", re.I)
-_FOLLOW_UPS = re.compile(r"^\W*follow[- ]?ups?\W*$", re.I)
-_TOPIC_PREFIX = re.compile(
-    r"^(?:(?:category|section|part|chapter|module|day)\s+\d+\s*[:.\-\u2013\u2014]*|\d{1,2}[.)])\s*",
-    re.I,
-)
 _LEVELS = (
     (re.compile(r"\b(?:basic|beginner|easy|junior|entry)\b", re.I), "Easy"),
     (re.compile(r"\b(?:intermediate|medium|mid)\b", re.I), "Medium"),
@@ -196,7 +196,7 @@ def clean_topic(heading: str) -> str:
     while len(words) > 1 and any(ord(c) > 127 and not c.isalnum() for c in words[0]):
         words.pop(0)
     text = re.sub(r"^[^\w(]+", "", " ".join(words))
-    text = _TOPIC_PREFIX.sub("", text).strip(" -\u2013\u2014:")
+    text = TOPIC_PREFIX.sub("", text).strip(" -\u2013\u2014:")
     return text or heading.strip()
 
 
@@ -241,12 +241,12 @@ def _qa_parts(block: Block) -> _Parsed:
             next_section, body = line.text.strip(), body[:index]
             break
     body = [line for line in body if _has_words(line.text)]
-    marker = next((i for i, line in enumerate(body) if _ANSWER_MARKER.match(line.text)), None)
+    marker = next((i for i, line in enumerate(body) if ANSWER_MARKER.match(line.text)), None)
     preamble, answer = (body[:marker], body[marker + 1 :]) if marker is not None else ([], body)
     if marker is None:
         answer = [line for line in answer if not DIFFICULTY_LINE.match(line.text)]
     follow_ups: list[str] = []
-    split = next((i for i, line in enumerate(answer) if _FOLLOW_UPS.match(line.text)), None)
+    split = next((i for i, line in enumerate(answer) if FOLLOW_UPS_MARKER.match(line.text)), None)
     if split is not None:
         for line in answer[split + 1 :]:
             if not (BULLET.match(line.text) or line.text.strip().endswith("?")):

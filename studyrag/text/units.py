@@ -13,29 +13,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from studyrag.text.question_bank import (
+    FOLLOW_UPS_LABEL,
+    METADATA_LINE,
+    PART_LABEL,
+    QUESTION_HEADING_START,
+)
 from studyrag.text.sentences import clean_sentence, normalize, split_sentences
 from studyrag.types import Chunk
 
-DIFFICULTY_LINE = re.compile(
-    r"^\s*Difficulty:\s*(?P<level>Easy|Medium|Hard)\b(?:\s*\|\s*Roles:\s*(?P<roles>.+))?", re.I
-)
-"""A question bank's "Difficulty: Medium | Roles: ..." line (chunker metadata, quiz bank)."""
 BULLET = re.compile(r"^\s*(?:[-*•·▪●◦‣+–]|\d{1,3}[.)]|[a-z][.)])(?=\s)\s*")
 _LONE_MARKER = re.compile(r"^\s*(?:[-*•·▪●◦‣+–]|\d{1,3}[.)])\s*$")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+\S")
-_Q_HEADING = re.compile(
-    r"^\s{0,3}(?:#{1,6}\s+)?(?:\*\*)?\s*(?:Q|Question\s+)\d{1,3}\s*[.:)]", re.IGNORECASE
-)
-_CATEGORY = re.compile(r"^(?:Category|Section|Part|Chapter|Day)\s+\d+\b", re.IGNORECASE)
-METADATA = re.compile(
-    r"^(?:Difficulty|Roles?|Target roles|Tags?|Source|Reading time|Interview relevance"
-    r"|(?:Expected |Model |Sample )?Answer(?: framework)?|Key points?"
-    r"|What the interviewer is really asking)\s*(?::|$)",
-    re.IGNORECASE,
-)
-_FOLLOW_UPS = re.compile(
-    r"^(?:Follow-?ups?|Follow-?up questions?)(?:\s+questions?)?\s*:?\s*$", re.I
-)
 _FRAMING = re.compile(
     r"^(?:She|He|They|The interviewer|The hiring manager)\b[^.]{0,40}\b"
     r"(?:moves on|asks|says|continues|follows up|lands)\b"
@@ -149,7 +138,7 @@ def is_framing(text: str) -> bool:
 
 
 def _is_heading(raw: str, flat: str, headings: frozenset[str]) -> bool:
-    if _MD_HEADING.match(raw) or _Q_HEADING.match(raw) or _CATEGORY.match(flat):
+    if _MD_HEADING.match(raw) or QUESTION_HEADING_START.match(raw) or PART_LABEL.match(flat):
         return True
     return len(flat) >= 6 and flat.rstrip(":?.") in headings
 
@@ -251,7 +240,7 @@ class _UnitParser:
     def _structure(self, line: _Line) -> bool:
         """Follow-ups, metadata, headings, questions and framing: True when the line was one."""
         shown, start, end = line.shown, line.start, line.end
-        if _FOLLOW_UPS.match(shown):
+        if FOLLOW_UPS_LABEL.match(shown):
             self.in_follow_ups, self.label = True, None
             self._add(line, UnitKind.FOLLOW_UP, start, end, shown, None)
             return True
@@ -259,7 +248,7 @@ class _UnitParser:
             self._add(line, UnitKind.FOLLOW_UP, start, end, shown, None)
             return True
         self.in_follow_ups = False
-        if METADATA.match(shown) and (
+        if METADATA_LINE.match(shown) and (
             shown.endswith(":") or len(shown.split()) <= 3 or "|" in shown
         ):
             self._add(line, UnitKind.METADATA, start, end, shown, None)
