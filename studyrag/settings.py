@@ -380,23 +380,19 @@ def env_names(name: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _route(values: dict[str, Any]) -> dict[str, Any]:
-    """Flat setting names (``top_k=3``) moved into their groups; group dicts kept."""
-    routed: dict[str, Any] = {}
+def _route(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Flat setting names (``top_k=3``) moved into their groups; groups given whole merged in."""
+    routed: dict[str, dict[str, Any]] = {}
     for key, value in values.items():
         if key in GROUPS:
-            current = routed.setdefault(key, {})
-            if isinstance(value, BaseModel):
-                value = value.model_dump(exclude_unset=True)
-            if isinstance(current, dict) and isinstance(value, dict):
-                current.update(value)
-            else:
-                routed[key] = value
+            given = value.model_dump(exclude_unset=True) if isinstance(value, BaseModel) else value
+            if not isinstance(given, dict):
+                raise ValueError(
+                    f"the {key} settings must be a mapping, not {type(given).__name__}"
+                )
+            routed.setdefault(key, {}).update(given)
         elif key in _GROUP_OF:
-            group = routed.setdefault(_GROUP_OF[key], {})
-            if isinstance(group, BaseModel):
-                group = routed[_GROUP_OF[key]] = group.model_dump(exclude_unset=True)
-            group[key] = value
+            routed.setdefault(_GROUP_OF[key], {})[key] = value
         else:
             raise ValueError(f"unknown setting {key!r}")
     return routed
