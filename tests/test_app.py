@@ -286,6 +286,17 @@ def test_moving_every_sidebar_control_builds_nothing_new(app: AppTest) -> None:
     assert len(ui_state._ASSISTANTS) == assistants
 
 
+def test_a_bad_setting_stops_the_page_with_the_variable_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("STUDYRAG_TOP_K", "0")
+    app = start_app(monkeypatch, tmp_path / "data", CORPUS)
+    assert not app.exception and not app.chat_input
+    assert app.error[0].value == (
+        "Invalid setting STUDYRAG_TOP_K: Input should be greater than or equal to 1"
+    )
+
+
 def test_with_a_password_the_page_shows_nothing_until_it_is_given(
     monkeypatch: pytest.MonkeyPatch, index_copy: Path
 ) -> None:

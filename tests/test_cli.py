@@ -60,3 +60,13 @@ def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
     ]
     bad = runner.invoke(app, ["--data-dir", str(tmp_path), "search"])
     assert bad.exit_code == 2 and "give a question or --batch FILE" in bad.stderr
+
+
+def test_a_bad_setting_is_one_line_naming_its_variable(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("STUDYRAG_CHUNK_MAX_TOKENS", "5000")
+    result = runner.invoke(app, ["--data-dir", str(tmp_path / "empty"), "search", "LoRA"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: invalid setting STUDYRAG_CHUNK_MAX_TOKENS: "
+        "Input should be less than or equal to 512"
+    ]
