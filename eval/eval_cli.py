@@ -126,7 +126,7 @@ def answers(
     def work(pipeline: StudyPipeline) -> None:
         from studyrag.assistant import Assistant
 
-        assistant = Assistant(pipeline, settings.answer)
+        assistant = Assistant(pipeline)
         _say(f"answering {len(questions)} questions")
         composed = evaluate_answers(assistant, questions, max_words, _say)
         reports = [composed]
@@ -167,7 +167,7 @@ def ragas(
         from studyrag.eval import ragas_eval
         from studyrag.eval.reports import summary_table
 
-        assistant = ragas_eval.load_assistant(pipeline, settings)
+        assistant = ragas_eval.load_assistant(pipeline)
         records = ragas_eval.collect_records(assistant, pipeline, questions, _say)
         minilm = pipeline.models.embedder(
             settings.index.model_copy(update={"embedding_model": EmbeddingModelName.MINILM})
@@ -268,7 +268,7 @@ def gate(
         answered = None
         if config.answers is not None:
             _say("gating the answers' key facts")
-            answered = answering.evaluate_answers(Assistant(pipeline, settings.answer), questions)
+            answered = answering.evaluate_answers(Assistant(pipeline), questions)
         if trusted is None:
             gating.Baseline.from_report(scored).save(baseline)
             typer.echo(f"baseline written to {baseline} ({scored.summary()})")

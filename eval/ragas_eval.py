@@ -127,7 +127,7 @@ def collect_records(
     return records
 
 
-def load_assistant(pipeline: StudyPipeline, settings: Settings) -> AnswersQuestions:
+def load_assistant(pipeline: StudyPipeline) -> AnswersQuestions:
     """The project's assistant, with a clear error while it does not exist yet."""
     try:
         from studyrag.assistant import Assistant
@@ -135,7 +135,7 @@ def load_assistant(pipeline: StudyPipeline, settings: Settings) -> AnswersQuesti
         raise StudyragError(
             f"studyrag.assistant is not available ({error}); RAGAS needs the answer generator"
         ) from error
-    return Assistant(pipeline, settings.answer)
+    return Assistant(pipeline)
 
 
 # RAGAS adapters ----------------------------------------------------------------------------------

@@ -206,7 +206,7 @@ def run_set(
     pipeline.warm_up()
     say(f"{name}: retrieval on {len(gold)} questions")
     retrieval = evaluate(pipeline, gold, config.mode)
-    assistant = Assistant(pipeline, settings.answer)
+    assistant = Assistant(pipeline)
     say(f"{name}: answers")
     answers = evaluate_answers(assistant, gold)
     baseline = first_words_baseline(gold, answers.answers, settings.answer.answer_max_words)

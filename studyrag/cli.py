@@ -206,7 +206,7 @@ def ask(
         from studyrag.assistant import AskRequest, Assistant
         from studyrag.generate.base import Answer
 
-        assistant = Assistant(pipeline, settings.answer)
+        assistant = Assistant(pipeline)
         request = AskRequest(
             backend=backend,
             top_k=top_k,
